@@ -1,0 +1,110 @@
+"""Reads that decide what a viewer may see of other people's business cards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from cerchia.accounts.models import Connection, Profile, User
+from cerchia.accounts.privacy import PROFILE_FIELDS, Reach, can_see
+
+
+def _shared_group_owner_ids(viewer: Any, owner_ids: Iterable[int]) -> set[int]:
+    from cerchia.groups.models import Membership
+
+    my_groups = Membership.objects.active().filter(user=viewer).values("group_id")
+    return set(
+        Membership.objects.active()
+        .filter(group_id__in=my_groups, user_id__in=list(owner_ids))
+        .values_list("user_id", flat=True)
+    )
+
+
+def reach_map(viewer: Any, owner_ids: Iterable[int]) -> dict[int, int]:
+    """How close ``viewer`` is to each owner, in two queries whatever the number of owners."""
+    ids = list(owner_ids)
+    if not getattr(viewer, "is_authenticated", False):
+        return dict.fromkeys(ids, Reach.ANYONE)
+    connected = set(
+        Connection.objects.filter(owner_id__in=ids, other=viewer).values_list("owner_id", flat=True)
+    )
+    co_members = _shared_group_owner_ids(viewer, ids)
+    reach: dict[int, int] = {}
+    for owner_id in ids:
+        if owner_id == viewer.pk:
+            reach[owner_id] = Reach.SELF
+        elif owner_id in connected:
+            reach[owner_id] = Reach.CONNECTION
+        elif owner_id in co_members:
+            reach[owner_id] = Reach.GROUP_MEMBER
+        else:
+            reach[owner_id] = Reach.ANYONE
+    return reach
+
+
+def reach_of(viewer: Any, owner: User) -> int:
+    return reach_map(viewer, [owner.pk])[owner.pk]
+
+
+def visible_card(profile: Profile, reach: int) -> dict[str, Any]:
+    """The fields of ``profile`` a viewer with ``reach`` may see; hidden fields are absent."""
+    card: dict[str, Any] = {"id": profile.user_id}
+    values: dict[str, Any] = {
+        "display_name": profile.display_name,
+        "company": profile.company,
+        "profession": profile.profession,
+        "bio": profile.bio,
+        "offers": list(profile.offers or []),
+        "seeks": list(profile.seeks or []),
+        "location": {"city": profile.city, "region": profile.region, "country": profile.country},
+        "coordinates": (
+            {"latitude": profile.latitude, "longitude": profile.longitude}
+            if profile.latitude is not None and profile.longitude is not None
+            else None
+        ),
+        "clientele_scope": profile.clientele_scope,
+        "company_size": profile.company_size,
+        "website": profile.website,
+        "phone": profile.phone,
+        "email": profile.user.email,
+    }
+    for field in PROFILE_FIELDS:
+        if can_see(profile.level_of(field), reach):
+            card[field] = values[field]
+    return card
+
+
+def _level_is(field: str, level: str) -> Q:
+    default = PROFILE_FIELDS[field]
+    explicit = Q(**{f"visibility__{field}": level})
+    if level == default:
+        return explicit | ~Q(visibility__has_key=field)
+    return explicit
+
+
+def profiles_for_directory(viewer: Any, *, query: str = "") -> QuerySet[Profile]:
+    """Profiles whose name the viewer may see: public names, co-members', connections', own.
+
+    Search looks at names only, so a hidden field can never be probed by searching for it.
+    """
+    from cerchia.groups.models import Membership
+
+    my_groups = Membership.objects.active().filter(user=viewer).values("group_id")
+    co_members = Membership.objects.active().filter(group_id__in=my_groups).values("user_id")
+    connected_to_me = Connection.objects.filter(other=viewer).values("owner_id")
+    close = Q(user_id__in=co_members) | Q(user_id__in=connected_to_me)
+    qs = (
+        Profile.objects.select_related("user", "profession")
+        .filter(user__is_active=True)
+        .filter(
+            _level_is("display_name", "public")
+            | (_level_is("display_name", "groups") & close)
+            | (_level_is("display_name", "connections") & Q(user_id__in=connected_to_me))
+            | Q(user=viewer)
+        )
+    )
+    if query:
+        qs = qs.filter(display_name__icontains=query)
+    return qs.order_by("display_name", "user_id")

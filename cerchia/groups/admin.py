@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from cerchia.groups.models import Group, Membership
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user", "invited_by"]
+    fields = ["user", "status", "role", "joined_at", "left_at"]
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "parent", "visibility", "join_policy", "created_at"]
+    list_filter = ["kind", "visibility", "join_policy", "currency"]
+    search_fields = ["name", "slug", "place", "service_area"]
+    raw_id_fields = ["parent", "owner"]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        # Informal networks are private to their owner: not even staff browse them here.
+        return super().get_queryset(request).exclude(kind="informal")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "group", "status", "role", "joined_at"]
+    list_filter = ["status", "role", "group__kind"]
+    search_fields = ["user__email", "group__name", "group__slug"]
+    raw_id_fields = ["user", "group", "invited_by"]
+    list_select_related = ["user", "group"]

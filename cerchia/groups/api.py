@@ -1,0 +1,267 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from cerchia.accounts.api import CardOut
+from cerchia.accounts.models import User
+from cerchia.api.auth import OPTIONAL
+from cerchia.api.pagination import page
+from cerchia.groups import services
+from cerchia.groups.access import access_group, access_membership
+from cerchia.groups.models import Group, Membership
+from cerchia.groups.selectors import directory, member_cards, member_rows
+from cerchia.lib.http import ApiRequest
+
+router = Router(tags=["groups"])
+
+
+class GroupOut(Schema):
+    id: int
+    slug: str
+    name: str
+    kind: str
+    parent: int | None
+    description: str
+    place: str
+    service_area: str
+    currency: str
+    time_zone: str
+    visibility: str
+    join_policy: str
+    rules: dict[str, Any]
+    url: str
+
+    @staticmethod
+    def resolve_parent(obj: Group) -> int | None:
+        return obj.parent_id
+
+    @staticmethod
+    def resolve_rules(obj: Group) -> dict[str, Any]:
+        return obj.rules.as_dict()
+
+    @staticmethod
+    def resolve_url(obj: Group) -> str:
+        return obj.get_absolute_url()
+
+
+class GroupIn(Schema):
+    name: str
+    kind: str
+    parent: int | None = None
+    slug: str = ""
+    description: str = ""
+    place: str = ""
+    service_area: str = ""
+    currency: str = "EUR"
+    time_zone: str = "Europe/Rome"
+    visibility: str = ""
+    join_policy: str = ""
+    rule_overrides: dict[str, Any] = {}
+
+
+class GroupPatch(Schema):
+    name: str | None = None
+    description: str | None = None
+    place: str | None = None
+    service_area: str | None = None
+    currency: str | None = None
+    time_zone: str | None = None
+    visibility: str | None = None
+    join_policy: str | None = None
+    rule_overrides: dict[str, Any] | None = None
+
+
+class GroupPage(Schema):
+    items: list[GroupOut]
+    count: int
+
+
+class MembershipOut(Schema):
+    id: int
+    group: int
+    user: int
+    status: str
+    role: str
+
+    @staticmethod
+    def resolve_group(obj: Membership) -> int:
+        return obj.group_id
+
+    @staticmethod
+    def resolve_user(obj: Membership) -> int:
+        return obj.user_id
+
+
+class MemberOut(Schema):
+    membership_id: int
+    status: str
+    role: str
+    person: CardOut
+
+
+class MemberPage(Schema):
+    items: list[MemberOut]
+    count: int
+
+
+class JoinIn(Schema):
+    message: str = ""
+
+
+class InviteIn(Schema):
+    email: str
+
+
+class RoleIn(Schema):
+    role: str
+
+
+class RejectIn(Schema):
+    reason: str = ""
+
+
+@router.get("", response=GroupPage, auth=OPTIONAL, summary="Groups I may see (never informal)")
+def list_groups(
+    request: ApiRequest, kind: str = "", q: str = "", limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
+    items, count = page(directory(request.auth, kind=kind, query=q), limit, offset)
+    return {"items": items, "count": count}
+
+
+@router.post("", response={201: GroupOut}, summary="Create a group; I become its administrator")
+def create_group(request: ApiRequest, payload: GroupIn) -> tuple[int, Group]:
+    user: User = request.auth
+    data = payload.dict()
+    parent_id = data.pop("parent")
+    parent = access_group(user, parent_id) if parent_id else None
+    return 201, services.create_group(user, parent=parent, **data)
+
+
+@router.get("/{group_id}", response=GroupOut, auth=OPTIONAL, summary="One group")
+def get_group(request: ApiRequest, group_id: int) -> Group:
+    return access_group(request.auth, group_id)
+
+
+@router.patch("/{group_id}", response=GroupOut, summary="Change a group (administrators)")
+def patch_group(request: ApiRequest, group_id: int, payload: GroupPatch) -> Group:
+    group = access_group(request.auth, group_id, write=True)
+    return services.update_group(
+        group,
+        actor=request.auth,
+        changes=payload.dict(exclude_unset=True),
+    )
+
+
+@router.post(
+    "/{group_id}/join",
+    response=MembershipOut,
+    summary="Join, ask to join or apply, as the group's policy says",
+)
+def join(request: ApiRequest, group_id: int, payload: JoinIn | None = None) -> Membership:
+    group = access_group(request.auth, group_id)
+    message = payload.message if payload else ""
+    return services.join_group(group, request.auth, message=message)
+
+
+@router.post("/{group_id}/leave", response=MembershipOut, summary="Leave a group")
+def leave(request: ApiRequest, group_id: int) -> Membership:
+    group = access_group(request.auth, group_id)
+    return services.leave_group(group, request.auth)
+
+
+@router.get(
+    "/{group_id}/members",
+    response=MemberPage,
+    auth=OPTIONAL,
+    exclude_unset=True,
+    summary="Members as I may see them; reviewers may list pending ones by status",
+)
+def members(
+    request: ApiRequest, group_id: int, status: str = "active", limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
+    viewer = request.auth
+    group = access_group(viewer, group_id)
+    rows, count = page(member_rows(viewer, group, status=status), limit, offset)
+    items = [
+        {
+            "membership_id": r["membership"].pk,
+            "status": r["membership"].status,
+            "role": r["membership"].role,
+            "person": r["card"],
+        }
+        for r in member_cards(viewer, rows)
+    ]
+    return {"items": items, "count": count}
+
+
+@router.post(
+    "/{group_id}/invitations",
+    response={201: MembershipOut},
+    summary="Invite someone by email (administrators)",
+)
+def invite(request: ApiRequest, group_id: int, payload: InviteIn) -> tuple[int, Membership]:
+    group = access_group(request.auth, group_id, write=True)
+    return 201, services.invite_member(group, actor=request.auth, email=payload.email)
+
+
+@router.post(
+    "/{group_id}/invitation/accept", response=MembershipOut, summary="Accept my invitation"
+)
+def accept(request: ApiRequest, group_id: int) -> Membership:
+    user = request.auth
+    group = access_group(user, group_id)
+    membership = get_object_or_404(Membership, group=group, user=user)
+    return services.accept_invitation(membership, actor=user)
+
+
+@router.post(
+    "/{group_id}/invitation/decline", response=MembershipOut, summary="Decline my invitation"
+)
+def decline(request: ApiRequest, group_id: int) -> Membership:
+    user = request.auth
+    group = access_group(user, group_id)
+    membership = get_object_or_404(Membership, group=group, user=user)
+    return services.decline_invitation(membership, actor=user)
+
+
+@router.post(
+    "/{group_id}/members/{membership_id}/approve",
+    response=MembershipOut,
+    summary="Approve a request or application (reviewers)",
+)
+def approve(request: ApiRequest, group_id: int, membership_id: int) -> Membership:
+    user = request.auth
+    group = access_group(user, group_id)
+    membership = access_membership(user, group, membership_id, write=True)
+    return services.approve_membership(membership, actor=user)
+
+
+@router.post(
+    "/{group_id}/members/{membership_id}/reject",
+    response=MembershipOut,
+    summary="Reject a request or application (reviewers)",
+)
+def reject(
+    request: ApiRequest, group_id: int, membership_id: int, payload: RejectIn | None = None
+) -> Membership:
+    user = request.auth
+    group = access_group(user, group_id)
+    membership = access_membership(user, group, membership_id, write=True)
+    return services.reject_membership(
+        membership, actor=user, reason=payload.reason if payload else ""
+    )
+
+
+@router.put(
+    "/{group_id}/members/{membership_id}/role",
+    response=MembershipOut,
+    summary="Give a member a role (administrators)",
+)
+def put_role(request: ApiRequest, group_id: int, membership_id: int, payload: RoleIn) -> Membership:
+    user = request.auth
+    group = access_group(user, group_id, write=True)
+    membership = access_membership(user, group, membership_id, write=True)
+    return services.set_role(membership, actor=user, role=payload.role)

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cerchia.groups.kinds import CREATABLE_KINDS, GroupVisibility, JoinPolicy, Kind, KindRules
+from cerchia.groups.models import Group, Membership
+
+TIME_ZONES = sorted(zoneinfo.available_timezones())
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=160)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[(k, Kind(k).label) for k in CREATABLE_KINDS])
+    parent = forms.ModelChoiceField(
+        label=_("Part of"),
+        queryset=Group.objects.none(),
+        required=False,
+        help_text=_("The organisation or chamber this group belongs to, if any."),
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    place = forms.CharField(label=_("Place"), max_length=160, required=False)
+    service_area = forms.CharField(label=_("Service area"), max_length=200, required=False)
+    currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR")
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=[(t, t) for t in TIME_ZONES], initial="Europe/Rome"
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visibility"),
+        choices=[("", _("Default for the kind")), *GroupVisibility.choices],
+        required=False,
+    )
+    join_policy = forms.ChoiceField(
+        label=_("Join policy"),
+        choices=[("", _("Default for the kind")), *JoinPolicy.choices],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, parents: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if parents is not None:
+            self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
+
+
+class GroupSettingsForm(forms.Form):
+    """A group's own fields plus every tunable rule of its kind."""
+
+    name = forms.CharField(label=_("Name"), max_length=160)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    place = forms.CharField(label=_("Place"), max_length=160, required=False)
+    service_area = forms.CharField(label=_("Service area"), max_length=200, required=False)
+    currency = forms.CharField(label=_("Currency"), max_length=3)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=[(t, t) for t in TIME_ZONES])
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=GroupVisibility.choices)
+    join_policy = forms.ChoiceField(label=_("Join policy"), choices=JoinPolicy.choices)
+
+    def __init__(self, *args: Any, group: Group, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.group = group
+        allowed = group.rules.join_policies
+        self.fields["join_policy"].choices = [  # type: ignore[attr-defined]
+            c for c in JoinPolicy.choices if c[0] in allowed
+        ]
+        for spec in KindRules.tunable_fields():
+            label = spec.metadata["label"]
+            if spec.type in ("bool", bool):
+                field: forms.Field = forms.BooleanField(label=label, required=False)
+            elif spec.type in ("float", float):
+                field = forms.FloatField(
+                    label=label, min_value=spec.metadata["low"], max_value=spec.metadata["high"]
+                )
+            else:
+                field = forms.IntegerField(
+                    label=label, min_value=spec.metadata["low"], max_value=spec.metadata["high"]
+                )
+            self.fields[f"rule_{spec.name}"] = field
+
+    @classmethod
+    def initial_for(cls, group: Group) -> dict[str, Any]:
+        initial = {
+            f: getattr(group, f)
+            for f in (
+                "name",
+                "description",
+                "place",
+                "service_area",
+                "currency",
+                "time_zone",
+                "visibility",
+                "join_policy",
+            )
+        }
+        for name, value in group.rules.as_dict().items():
+            initial[f"rule_{name}"] = value
+        return initial
+
+    def rule_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("rule_")]
+
+    def changes(self) -> dict[str, Any]:
+        """Group fields, and overrides for the rules that differ from the kind's default."""
+        from cerchia.groups.kinds import rules_for
+
+        data = dict(self.cleaned_data)
+        defaults = rules_for(self.group.kind).as_dict()
+        overrides = {}
+        for name, default in defaults.items():
+            value = data.pop(f"rule_{name}")
+            if value != default:
+                overrides[name] = value
+        data["rule_overrides"] = overrides
+        return data
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email of the person to invite"))
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)

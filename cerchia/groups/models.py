@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cerchia.groups.kinds import GroupVisibility, JoinPolicy, Kind, KindRules, rules_for
+from cerchia.lib.validators import validate_currency, validate_time_zone
+
+
+class GroupQuerySet(models.QuerySet["Group"]):
+    def listed(self) -> GroupQuerySet:
+        return self.exclude(kind=Kind.INFORMAL)
+
+    def visible_to(self, user: Any) -> GroupQuerySet:
+        """Groups whose page ``user`` may open (informal networks: their owner only)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.filter(visibility=GroupVisibility.PUBLIC).listed()
+        mine = (
+            Membership.objects.filter(user=user)
+            .exclude(status__in=GONE_STATUSES)
+            .values("group_id")
+        )
+        managed_parents = Membership.objects.filter(
+            user=user, status=Membership.Status.ACTIVE, role__in=MANAGER_ROLES
+        ).values("group_id")
+        return self.filter(
+            Q(kind=Kind.INFORMAL, owner=user)
+            | (
+                ~Q(kind=Kind.INFORMAL)
+                & (
+                    Q(visibility__in=[GroupVisibility.PUBLIC, GroupVisibility.MEMBERS])
+                    | Q(pk__in=mine)
+                    | Q(parent_id__in=managed_parents)
+                )
+            )
+        )
+
+
+class Group(models.Model):
+    """A networking group of one of the six kinds; chapters hang under their organisation."""
+
+    name = models.CharField(_("name"), max_length=160)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    description = models.TextField(_("description"), blank=True)
+    place = models.CharField(_("place"), max_length=160, blank=True)
+    service_area = models.CharField(_("service area"), max_length=200, blank=True)
+    currency = models.CharField(
+        _("currency"), max_length=3, default="EUR", validators=[validate_currency]
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Rome", validators=[validate_time_zone]
+    )
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=10,
+        choices=GroupVisibility.choices,
+        default=GroupVisibility.PUBLIC,
+    )
+    join_policy = models.CharField(
+        _("join policy"), max_length=12, choices=JoinPolicy.choices, default=JoinPolicy.REQUEST
+    )
+    # Per-group overrides of the kind's tunable rules (validated by kinds.clean_overrides).
+    rule_overrides = models.JSONField(_("rule overrides"), default=dict, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = GroupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["name"]
+        constraints = [
+            # Each person has exactly one informal network.
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(kind="informal"), name="group_one_informal_per_owner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("groups:detail", args=[self.slug])
+
+    @property
+    def rules(self) -> KindRules:
+        return rules_for(self.kind).with_overrides(self.rule_overrides or {})
+
+    @property
+    def is_informal(self) -> bool:
+        return not rules_for(self.kind).listed
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(status=Membership.Status.ACTIVE)
+
+    def pending(self) -> MembershipQuerySet:
+        return self.filter(status__in=AWAITING_STATUSES)
+
+
+class Membership(models.Model):
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        REQUESTED = "requested", _("Requested")
+        APPLIED = "applied", _("Applied")
+        ACTIVE = "active", _("Active")
+        DECLINED = "declined", _("Declined")
+        REJECTED = "rejected", _("Rejected")
+        LEFT = "left", _("Left")
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Member")
+        PRESIDENT = "president", _("President")
+        VICE_PRESIDENT = "vice_president", _("Vice-president")
+        SECRETARY_TREASURER = "secretary_treasurer", _("Secretary-treasurer")
+        MEMBERSHIP_COMMITTEE = "membership_committee", _("Membership committee")
+        VISITOR_HOST = "visitor_host", _("Visitor host")
+        MODERATOR = "moderator", _("Moderator")
+        ADMINISTRATOR = "administrator", _("Administrator")
+
+    group = models.ForeignKey(
+        Group, verbose_name=_("group"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, db_index=True)
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices, default=Role.MEMBER)
+    message = models.TextField(_("message"), blank=True, max_length=2000)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    joined_at = models.DateTimeField(_("joined"), null=True, blank=True)
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["group", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="membership_unique_person"),
+        ]
+        indexes = [models.Index(fields=["user", "status"], name="membership_user_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def can_manage(self) -> bool:
+        return self.is_active and self.role in MANAGER_ROLES
+
+    @property
+    def can_review(self) -> bool:
+        return self.is_active and self.role in REVIEWER_ROLES
+
+
+# Waiting for the group's decision.
+AWAITING_STATUSES = (Membership.Status.REQUESTED, Membership.Status.APPLIED)
+# No longer (or never) a member: these rows keep history only.
+GONE_STATUSES = (Membership.Status.DECLINED, Membership.Status.REJECTED, Membership.Status.LEFT)
+# Roles that run the group: settings, invitations, approvals, roles.
+MANAGER_ROLES = (
+    Membership.Role.PRESIDENT,
+    Membership.Role.VICE_PRESIDENT,
+    Membership.Role.ADMINISTRATOR,
+)
+# Roles that may decide on requests and applications.
+REVIEWER_ROLES = (*MANAGER_ROLES, Membership.Role.MEMBERSHIP_COMMITTEE)

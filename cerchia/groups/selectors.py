@@ -1,0 +1,77 @@
+"""Reads about groups that span models: member lists as a viewer may see them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from cerchia.accounts.selectors import reach_map, visible_card
+from cerchia.groups.access import can_review, can_see_members
+from cerchia.groups.models import Group, Membership
+
+
+def directory(viewer: Any, *, kind: str = "", query: str = "") -> QuerySet[Group]:
+    """Listed groups the viewer may open, with their active member count."""
+    qs = (
+        Group.objects.visible_to(viewer)
+        .listed()
+        .select_related("parent")
+        .annotate(member_count=Count("memberships", filter=Q(memberships__status="active")))
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(place__icontains=query))
+    return qs.order_by("name")
+
+
+def member_rows(viewer: Any, group: Group, *, status: str = "active") -> QuerySet[Membership]:
+    """Memberships of ``group`` the viewer may list: active ones for whoever may see members,
+    requests, applications and invitations for reviewers only. Empty otherwise."""
+    qs = (
+        Membership.objects.filter(group=group)
+        .select_related("user__profile__profession__sphere")
+        .order_by("user__profile__display_name", "pk")
+    )
+    if status == "active":
+        return qs.filter(status="active") if can_see_members(viewer, group) else qs.none()
+    if status in ("requested", "applied", "invited") and can_review(viewer, group):
+        return qs.filter(status=status)
+    return qs.none()
+
+
+def member_cards(viewer: Any, memberships: list[Membership]) -> list[dict[str, Any]]:
+    """Each member's card filtered for the viewer, with role and status (2 queries in all)."""
+    reach = reach_map(viewer, [m.user_id for m in memberships])
+    rows = []
+    for membership in memberships:
+        card = visible_card(membership.user.profile, reach[membership.user_id])
+        rows.append({"membership": membership, "card": card})
+    return rows
+
+
+def my_memberships(user: Any) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user)
+        .exclude(status__in=("declined", "rejected", "left"))
+        .select_related("group", "group__parent")
+        .order_by("group__name")
+    )
+
+
+def pending_for_reviewer(user: Any) -> QuerySet[Membership]:
+    """Requests and applications waiting in the groups this person reviews."""
+    reviewing = Membership.objects.filter(
+        user=user,
+        status="active",
+        role__in=("president", "vice_president", "administrator", "membership_committee"),
+    ).values("group_id")
+    return (
+        Membership.objects.filter(
+            Q(group_id__in=reviewing) | Q(group__parent_id__in=reviewing),
+            status__in=("requested", "applied"),
+        )
+        .select_related("group", "user__profile")
+        .order_by("created_at")
+    )

@@ -1,0 +1,370 @@
+"""Every write to groups and memberships. Each runs in a transaction and leaves an audit entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from cerchia.accounts.models import User
+from cerchia.audit.services import record
+from cerchia.groups.access import can_manage, can_review
+from cerchia.groups.kinds import CREATABLE_KINDS, JoinPolicy, Kind, clean_overrides, rules_for
+from cerchia.groups.models import (
+    GONE_STATUSES,
+    MANAGER_ROLES,
+    Group,
+    Membership,
+)
+from cerchia.lib.validators import validate_currency, validate_time_zone
+
+
+class GroupError(Exception):
+    """A group action the rules refuse; the message is shown to the person."""
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "group"
+    slug, n = base, 2
+    while Group.objects.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def _validate_fields(fields: dict[str, Any], kind: str) -> None:
+    rules = rules_for(kind)
+    if "name" in fields and not str(fields["name"]).strip():
+        raise GroupError(_("A group needs a name."))
+    if fields.get("join_policy") and fields["join_policy"] not in rules.join_policies:
+        raise GroupError(
+            _("This kind of group cannot use the join policy “%(policy)s”.")
+            % {"policy": fields["join_policy"]}
+        )
+    if fields.get("visibility") and fields["visibility"] not in ("public", "members", "private"):
+        raise GroupError(_("Unknown visibility: %(v)s") % {"v": fields["visibility"]})
+    try:
+        if "currency" in fields:
+            validate_currency(fields["currency"])
+        if "time_zone" in fields:
+            validate_time_zone(fields["time_zone"])
+        if "rule_overrides" in fields:
+            fields["rule_overrides"] = clean_overrides(fields["rule_overrides"] or {})
+    except ValidationError as exc:
+        raise GroupError(" ".join(exc.messages)) from None
+
+
+@transaction.atomic
+def create_group(
+    actor: User,
+    *,
+    name: str,
+    kind: str,
+    parent: Group | None = None,
+    slug: str = "",
+    description: str = "",
+    place: str = "",
+    service_area: str = "",
+    currency: str = "EUR",
+    time_zone: str = "Europe/Rome",
+    visibility: str = "",
+    join_policy: str = "",
+    rule_overrides: dict[str, Any] | None = None,
+) -> Group:
+    """Create a group; its creator becomes its first administrator."""
+    if kind not in CREATABLE_KINDS:
+        raise GroupError(_("Groups of this kind cannot be created: %(kind)s") % {"kind": kind})
+    rules = rules_for(kind)
+    if parent is not None:
+        if kind not in rules_for(parent.kind).child_kinds:
+            raise GroupError(
+                _("A %(parent)s cannot have a %(kind)s under it.")
+                % {"parent": parent.get_kind_display(), "kind": Kind(kind).label}
+            )
+        if not can_manage(actor, parent):
+            raise GroupError(
+                _("Only administrators of %(group)s may add groups under it.")
+                % {"group": parent.name}
+            )
+    fields: dict[str, Any] = {
+        "name": name.strip(),
+        "currency": (currency or "EUR").upper(),
+        "time_zone": time_zone or "Europe/Rome",
+        "visibility": visibility or rules.default_visibility,
+        "join_policy": join_policy or rules.default_join_policy,
+        "rule_overrides": rule_overrides or {},
+    }
+    _validate_fields(fields, kind)
+    if slug:
+        slug = slugify(slug)
+        if not slug or Group.objects.filter(slug=slug).exists():
+            raise GroupError(_("The address “%(slug)s” is taken or invalid.") % {"slug": slug})
+    group = Group.objects.create(
+        slug=slug or _unique_slug(name),
+        kind=kind,
+        parent=parent,
+        description=description.strip(),
+        place=place.strip(),
+        service_area=service_area.strip(),
+        owner=actor,
+        **fields,
+    )
+    Membership.objects.create(
+        group=group,
+        user=actor,
+        status=Membership.Status.ACTIVE,
+        role=Membership.Role.ADMINISTRATOR,
+        joined_at=timezone.now(),
+    )
+    record(
+        actor,
+        "groups.group.created",
+        group,
+        {"kind": kind, "parent": parent.pk if parent else None},
+    )
+    return group
+
+
+EDITABLE_GROUP_FIELDS = {
+    "name",
+    "description",
+    "place",
+    "service_area",
+    "currency",
+    "time_zone",
+    "visibility",
+    "join_policy",
+    "rule_overrides",
+}
+
+
+@transaction.atomic
+def update_group(group: Group, *, actor: User, changes: dict[str, Any]) -> Group:
+    if not can_manage(actor, group):
+        raise GroupError(_("Only the group's administrators may change it."))
+    unknown = set(changes) - EDITABLE_GROUP_FIELDS
+    if unknown:
+        raise GroupError(_("This cannot be changed: %(field)s") % {"field": sorted(unknown)[0]})
+    if group.is_informal and ({"visibility", "join_policy"} & set(changes)):
+        raise GroupError(_("Your informal network is always private."))
+    changes = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items()}
+    _validate_fields(changes, group.kind)
+    for field, value in changes.items():
+        setattr(group, field, value)
+    group.save()
+    record(actor, "groups.group.updated", group, {"fields": sorted(changes)})
+    return group
+
+
+def ensure_informal_network(user: User) -> Group:
+    """Each person's private informal network, created on first need, never listed."""
+    existing = Group.objects.filter(kind=Kind.INFORMAL, owner=user).first()
+    if existing is not None:
+        return existing
+    rules = rules_for(Kind.INFORMAL)
+    try:
+        with transaction.atomic():
+            group = Group.objects.create(
+                name=_("My informal network"),
+                slug=f"informal-{user.pk}",
+                kind=Kind.INFORMAL,
+                owner=user,
+                visibility=rules.default_visibility,
+                join_policy=rules.default_join_policy,
+            )
+    except IntegrityError:  # created at the same moment by another request
+        return Group.objects.get(kind=Kind.INFORMAL, owner=user)
+    record(user, "groups.informal.created", group)
+    return group
+
+
+def _lock_membership(group: Group, user: User) -> Membership | None:
+    return Membership.objects.select_for_update().filter(group=group, user=user).first()
+
+
+@transaction.atomic
+def join_group(group: Group, user: User, *, message: str = "") -> Membership:
+    """Join as the group's policy allows: open → active; request/application → awaiting
+    review; invitation → refused unless invited (then the invitation is accepted)."""
+    if not group.rules.accepts_members:
+        raise GroupError(_("Nobody can join this group."))
+    membership = _lock_membership(group, user)
+    if membership is not None and membership.status == Membership.Status.ACTIVE:
+        raise GroupError(_("You are already a member of %(group)s.") % {"group": group.name})
+    if membership is not None and membership.status in (
+        Membership.Status.REQUESTED,
+        Membership.Status.APPLIED,
+    ):
+        raise GroupError(
+            _("Your request to join %(group)s is waiting for a decision.") % {"group": group.name}
+        )
+    if membership is not None and membership.status == Membership.Status.INVITED:
+        return accept_invitation(membership, actor=user)
+    policy = group.join_policy
+    if policy == JoinPolicy.INVITATION:
+        raise GroupError(_("%(group)s is by invitation only.") % {"group": group.name})
+    status = {
+        JoinPolicy.OPEN: Membership.Status.ACTIVE,
+        JoinPolicy.REQUEST: Membership.Status.REQUESTED,
+        JoinPolicy.APPLICATION: Membership.Status.APPLIED,
+    }[JoinPolicy(policy)]
+    now = timezone.now()
+    if membership is None:
+        membership = Membership(group=group, user=user)
+    membership.status = status
+    membership.role = Membership.Role.MEMBER
+    membership.message = message.strip()[:2000]
+    membership.joined_at = now if status == Membership.Status.ACTIVE else None
+    membership.left_at = None
+    membership.save()
+    action = {
+        Membership.Status.ACTIVE: "groups.membership.joined",
+        Membership.Status.REQUESTED: "groups.membership.requested",
+        Membership.Status.APPLIED: "groups.membership.applied",
+    }[status]
+    record(user, action, membership, {"group": group.pk})
+    return membership
+
+
+@transaction.atomic
+def invite_member(group: Group, *, actor: User, email: str) -> Membership:
+    if not can_manage(actor, group) or not group.rules.accepts_members:
+        raise GroupError(_("Only the group's administrators may invite people."))
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        raise GroupError(
+            _("Nobody has a Cerchia account with the address %(email)s.") % {"email": email.strip()}
+        )
+    membership = _lock_membership(group, user)
+    if membership is not None and membership.status not in GONE_STATUSES:
+        if membership.status in (Membership.Status.REQUESTED, Membership.Status.APPLIED):
+            raise GroupError(
+                _("%(email)s has already asked to join: approve the request.")
+                % {"email": user.email}
+            )
+        raise GroupError(_("%(email)s is already invited or a member.") % {"email": user.email})
+    if membership is None:
+        membership = Membership(group=group, user=user)
+    membership.status = Membership.Status.INVITED
+    membership.role = Membership.Role.MEMBER
+    membership.invited_by = actor
+    membership.left_at = None
+    membership.save()
+    record(actor, "groups.membership.invited", membership, {"group": group.pk, "user": user.pk})
+    return membership
+
+
+def _activate(membership: Membership) -> None:
+    membership.status = Membership.Status.ACTIVE
+    membership.joined_at = timezone.now()
+    membership.save()
+
+
+@transaction.atomic
+def accept_invitation(membership: Membership, *, actor: User) -> Membership:
+    if membership.user_id != actor.pk:
+        raise GroupError(_("Only the invited person may accept this invitation."))
+    if membership.status != Membership.Status.INVITED:
+        raise GroupError(_("There is no open invitation to accept."))
+    _activate(membership)
+    record(actor, "groups.membership.accepted", membership, {"group": membership.group_id})
+    return membership
+
+
+@transaction.atomic
+def decline_invitation(membership: Membership, *, actor: User) -> Membership:
+    if membership.user_id != actor.pk:
+        raise GroupError(_("Only the invited person may decline this invitation."))
+    if membership.status != Membership.Status.INVITED:
+        raise GroupError(_("There is no open invitation to decline."))
+    membership.status = Membership.Status.DECLINED
+    membership.save()
+    record(actor, "groups.membership.declined", membership, {"group": membership.group_id})
+    return membership
+
+
+@transaction.atomic
+def approve_membership(membership: Membership, *, actor: User) -> Membership:
+    if not can_review(actor, membership.group):
+        raise GroupError(_("Only the group's reviewers may approve members."))
+    if membership.status not in (Membership.Status.REQUESTED, Membership.Status.APPLIED):
+        raise GroupError(_("This person is not waiting for approval."))
+    _activate(membership)
+    record(actor, "groups.membership.approved", membership, {"group": membership.group_id})
+    return membership
+
+
+@transaction.atomic
+def reject_membership(membership: Membership, *, actor: User, reason: str = "") -> Membership:
+    if not can_review(actor, membership.group):
+        raise GroupError(_("Only the group's reviewers may reject requests."))
+    if membership.status not in (Membership.Status.REQUESTED, Membership.Status.APPLIED):
+        raise GroupError(_("This person is not waiting for approval."))
+    membership.status = Membership.Status.REJECTED
+    membership.save()
+    record(
+        actor,
+        "groups.membership.rejected",
+        membership,
+        {"group": membership.group_id, "reason": reason.strip()[:500]},
+    )
+    return membership
+
+
+def _other_managers(membership: Membership) -> bool:
+    return (
+        Membership.objects.active()
+        .filter(group_id=membership.group_id, role__in=MANAGER_ROLES)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def leave_group(group: Group, user: User) -> Membership:
+    membership = _lock_membership(group, user)
+    if membership is None or membership.status in GONE_STATUSES:
+        raise GroupError(_("You are not a member of %(group)s.") % {"group": group.name})
+    if membership.can_manage and not _other_managers(membership):
+        raise GroupError(
+            _(
+                "You are the last administrator of %(group)s: give the role to "
+                "someone else before leaving."
+            )
+            % {"group": group.name}
+        )
+    previous = membership.status
+    membership.status = Membership.Status.LEFT
+    membership.role = Membership.Role.MEMBER
+    membership.left_at = timezone.now()
+    membership.save()
+    record(
+        user, "groups.membership.left", membership, {"group": group.pk, "previous_status": previous}
+    )
+    return membership
+
+
+@transaction.atomic
+def set_role(membership: Membership, *, actor: User, role: str) -> Membership:
+    if not can_manage(actor, membership.group):
+        raise GroupError(_("Only the group's administrators may change roles."))
+    if role not in Membership.Role.values:
+        raise GroupError(_("Unknown role: %(role)s") % {"role": role})
+    if not membership.is_active:
+        raise GroupError(_("Only active members can hold a role."))
+    if membership.can_manage and role not in MANAGER_ROLES and not _other_managers(membership):
+        raise GroupError(_("The group needs at least one administrator."))
+    previous = membership.role
+    membership.role = role
+    membership.save()
+    record(
+        actor,
+        "groups.membership.role_changed",
+        membership,
+        {"group": membership.group_id, "from": previous, "to": role},
+    )
+    return membership

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from cerchia.groups import views
+
+app_name = "groups"
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("new/", views.create, name="create"),
+    path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/settings/", views.settings_view, name="settings"),
+    path("<slug:slug>/join/", views.join, name="join"),
+    path("<slug:slug>/leave/", views.leave, name="leave"),
+    path("<slug:slug>/invitation/", views.answer_invitation, name="answer_invitation"),
+    path("<slug:slug>/invite/", views.invite, name="invite"),
+    path("<slug:slug>/members/<int:membership_id>/decide/", views.decide, name="decide"),
+    path("<slug:slug>/members/<int:membership_id>/role/", views.change_role, name="role"),
+]

@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cerchia.groups import services
+from cerchia.groups.access import (
+    access_group,
+    access_membership,
+    can_manage,
+    can_review,
+    can_see_members,
+    membership_of,
+)
+from cerchia.groups.forms import GroupForm, GroupSettingsForm, InviteForm, RoleForm
+from cerchia.groups.kinds import CREATABLE_KINDS, Kind
+from cerchia.groups.models import MANAGER_ROLES, Group, Membership
+from cerchia.groups.selectors import directory as directory_query
+from cerchia.groups.selectors import member_cards, member_rows
+from cerchia.lib.http import AuthedRequest, HtmxRequest
+
+
+def directory(request: HtmxRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in CREATABLE_KINDS else ""
+    query = request.GET.get("q", "").strip()
+    page = Paginator(directory_query(request.user, kind=kind, query=query), 24).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "kind": kind,
+        "q": query,
+        "kinds": [(k, Kind(k).label) for k in CREATABLE_KINDS],
+    }
+    template = "groups/_directory_results.html" if request.htmx else "groups/directory.html"
+    return render(request, template, context)
+
+
+@login_required
+def create(request: AuthedRequest) -> HttpResponse:
+    parents = (
+        Group.objects.listed()
+        .filter(
+            memberships__user=request.user,
+            memberships__status="active",
+            memberships__role__in=MANAGER_ROLES,
+        )
+        .distinct()
+    )
+    form = GroupForm(
+        request.POST or None, parents=parents, initial={"kind": request.GET.get("kind", "")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            group = services.create_group(request.user, **data)
+        except services.GroupError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("%(group)s is ready. You are its administrator.") % {"group": group.name}
+            )
+            return redirect(group)
+    return render(request, "groups/create.html", {"form": form})
+
+
+def _panel_context(request: HttpRequest, group: Group) -> dict[str, object]:
+    return {
+        "group": group,
+        "membership": membership_of(request.user, group),
+        "manager": can_manage(request.user, group),
+    }
+
+
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    group = access_group(request.user, slug)
+    context = _panel_context(request, group)
+    reviewer = can_review(request.user, group)
+    show_members = can_see_members(request.user, group)
+    page = Paginator(member_rows(request.user, group), 50).get_page(request.GET.get("page"))
+    context.update(
+        {
+            "reviewer": reviewer,
+            "show_members": show_members,
+            "page": page,
+            "members": member_cards(request.user, list(page.object_list)),
+            "awaiting": (
+                member_cards(
+                    request.user,
+                    list(member_rows(request.user, group, status="requested"))
+                    + list(member_rows(request.user, group, status="applied")),
+                )
+                if reviewer
+                else []
+            ),
+            "invited": list(member_rows(request.user, group, status="invited")) if reviewer else [],
+            "children": Group.objects.visible_to(request.user).filter(parent=group),
+            "rules": group.rules,
+            "invite_form": InviteForm(),
+            "roles": Membership.Role.choices,
+        }
+    )
+    return render(request, "groups/detail.html", context)
+
+
+@login_required
+def settings_view(request: AuthedRequest, slug: str) -> HttpResponse:
+    group = access_group(request.user, slug, write=True)
+    form = GroupSettingsForm(
+        request.POST or None, group=group, initial=GroupSettingsForm.initial_for(group)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_group(group, actor=request.user, changes=form.changes())
+        except services.GroupError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect(group)
+    return render(request, "groups/settings.html", {"group": group, "form": form})
+
+
+def _after_action(request: HtmxRequest, group: Group) -> HttpResponse:
+    if request.htmx:
+        return render(request, "groups/_membership_panel.html", _panel_context(request, group))
+    return redirect(group)
+
+
+@login_required
+@require_POST
+def join(request: AuthedRequest, slug: str) -> HttpResponse:
+    group = access_group(request.user, slug)
+    try:
+        membership = services.join_group(
+            group,
+            request.user,
+            message=request.POST.get("message", ""),
+        )
+    except services.GroupError as exc:
+        messages.error(request, str(exc))
+    else:
+        text = {
+            "active": _("Welcome to %(group)s!"),
+            "requested": _("Your request to join %(group)s is sent."),
+            "applied": _("Your application to %(group)s is sent."),
+        }[membership.status]
+        messages.success(request, text % {"group": group.name})
+    return _after_action(request, group)
+
+
+@login_required
+@require_POST
+def leave(request: AuthedRequest, slug: str) -> HttpResponse:
+    group = access_group(request.user, slug)
+    try:
+        services.leave_group(group, request.user)
+    except services.GroupError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.info(request, _("You left %(group)s.") % {"group": group.name})
+    return _after_action(request, group)
+
+
+@login_required
+@require_POST
+def answer_invitation(request: AuthedRequest, slug: str) -> HttpResponse:
+    group = access_group(request.user, slug)
+    membership = membership_of(request.user, group)
+    try:
+        if membership is None:
+            raise services.GroupError(_("There is no open invitation to answer."))
+        if request.POST.get("answer") == "accept":
+            services.accept_invitation(membership, actor=request.user)
+            messages.success(request, _("Welcome to %(group)s!") % {"group": group.name})
+        else:
+            services.decline_invitation(membership, actor=request.user)
+            messages.info(request, _("Invitation declined."))
+    except services.GroupError as exc:
+        messages.error(request, str(exc))
+    return _after_action(request, group)
+
+
+@login_required
+@require_POST
+def invite(request: AuthedRequest, slug: str) -> HttpResponse:
+    group = access_group(request.user, slug, write=True)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a valid email address."))
+        return redirect(group)
+    try:
+        services.invite_member(group, actor=request.user, email=form.cleaned_data["email"])
+    except services.GroupError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Invitation sent."))
+    return redirect(group)
+
+
+@login_required
+@require_POST
+def decide(request: AuthedRequest, slug: str, membership_id: int) -> HttpResponse:
+    group = access_group(request.user, slug)
+    membership = access_membership(request.user, group, membership_id, write=True)
+    try:
+        if request.POST.get("decision") == "approve":
+            services.approve_membership(membership, actor=request.user)
+            messages.success(request, _("Approved."))
+        else:
+            services.reject_membership(
+                membership,
+                actor=request.user,
+                reason=request.POST.get("reason", ""),
+            )
+            messages.info(request, _("Rejected."))
+    except services.GroupError as exc:
+        messages.error(request, str(exc))
+    return redirect(group)
+
+
+@login_required
+@require_POST
+def change_role(request: AuthedRequest, slug: str, membership_id: int) -> HttpResponse:
+    group = access_group(request.user, slug, write=True)
+    membership = access_membership(request.user, group, membership_id, write=True)
+    form = RoleForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.GroupError(_("Choose a role from the list."))
+        services.set_role(membership, actor=request.user, role=form.cleaned_data["role"])
+    except services.GroupError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Role changed."))
+    return redirect(group)

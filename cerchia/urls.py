@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cerchia.accounts import views as account_views
+from cerchia.api.main import api
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("people/", account_views.people, name="people"),
+    path("people/<int:user_id>/", account_views.profile, name="profile"),
+    path("people/<int:user_id>/connection/", account_views.connection_toggle, name="connection"),
+    path("me/profile/", account_views.profile_edit, name="profile_edit"),
+    path("account/tokens/", account_views.tokens, name="tokens"),
+    path("account/tokens/<int:token_id>/revoke/", account_views.token_revoke, name="token_revoke"),
+    path("account/", include("allauth.urls")),
+    path("groups/", include("cerchia.groups.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
