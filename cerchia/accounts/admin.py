@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from cerchia.accounts.models import ApiToken, Connection, ContactSphere, Profession, Profile, User
+from cerchia.accounts.services import ensure_profile
 
 
 class ProfileInline(admin.StackedInline):
@@ -27,6 +28,10 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        ensure_profile(obj)
 
     @admin.display(description=_("display name"))
     def display_name(self, obj: User) -> str:

@@ -8,7 +8,12 @@ from ninja import Router, Schema
 
 from cerchia.accounts.models import Profession, Profile, User
 from cerchia.accounts.selectors import profiles_for_directory, reach_map, reach_of, visible_card
-from cerchia.accounts.services import add_connection, remove_connection, update_profile
+from cerchia.accounts.services import (
+    add_connection,
+    ensure_profile,
+    remove_connection,
+    update_profile,
+)
 from cerchia.api.auth import OPTIONAL
 from cerchia.api.pagination import page
 from cerchia.lib.http import ApiRequest
@@ -101,6 +106,7 @@ class CardPage(Schema):
 
 
 def _me(user: User) -> dict[str, Any]:
+    ensure_profile(user)
     profile = Profile.objects.select_related("profession__sphere", "user").get(user=user)
     card = visible_card(profile, reach_of(user, user))
     card["visibility"] = {field: profile.level_of(field) for field in card if field != "id"}

@@ -45,6 +45,12 @@ def register_user(user: User, *, display_name: str = "", send_welcome: bool = Tr
     return profile
 
 
+def ensure_profile(user: User) -> Profile:
+    """The person's card; accounts made outside sign-up (admin, createsuperuser) get one here."""
+    profile = Profile.objects.filter(user=user).first()
+    return profile if profile is not None else register_user(user, send_welcome=False)
+
+
 def normalise_tags(values: Any) -> list[str]:
     if isinstance(values, str):
         values = values.split(",")

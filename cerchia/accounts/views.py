@@ -16,6 +16,7 @@ from cerchia.accounts.services import (
     AccountError,
     add_connection,
     create_api_token,
+    ensure_profile,
     remove_connection,
     revoke_api_token,
     update_profile,
@@ -27,6 +28,7 @@ from cerchia.lib.http import AuthedRequest
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "home_anonymous.html")
+    ensure_profile(request.user)
     memberships = list(my_memberships(request.user))
     context = {
         "active": [m for m in memberships if m.status == "active" and not m.group.is_informal],
@@ -79,7 +81,7 @@ def profile(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 def profile_edit(request: AuthedRequest) -> HttpResponse:
-    profile = request.user.profile
+    profile = ensure_profile(request.user)
     form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(profile))
     if request.method == "POST" and form.is_valid():
         try:

@@ -182,6 +182,15 @@ def ensure_informal_network(user: User) -> Group:
     return group
 
 
+def _save_new_or_refuse(membership: Membership, message: str) -> None:
+    """Save; a row inserted at the same moment by a concurrent request becomes a clear error."""
+    try:
+        with transaction.atomic():
+            membership.save()
+    except IntegrityError:
+        raise GroupError(message) from None
+
+
 def _lock_membership(group: Group, user: User) -> Membership | None:
     return Membership.objects.select_for_update().filter(group=group, user=user).first()
 
@@ -220,7 +229,9 @@ def join_group(group: Group, user: User, *, message: str = "") -> Membership:
     membership.message = message.strip()[:2000]
     membership.joined_at = now if status == Membership.Status.ACTIVE else None
     membership.left_at = None
-    membership.save()
+    _save_new_or_refuse(
+        membership, _("You already have a membership in %(group)s.") % {"group": group.name}
+    )
     action = {
         Membership.Status.ACTIVE: "groups.membership.joined",
         Membership.Status.REQUESTED: "groups.membership.requested",
@@ -253,7 +264,9 @@ def invite_member(group: Group, *, actor: User, email: str) -> Membership:
     membership.role = Membership.Role.MEMBER
     membership.invited_by = actor
     membership.left_at = None
-    membership.save()
+    _save_new_or_refuse(
+        membership, _("%(email)s is already invited or a member.") % {"email": user.email}
+    )
     record(actor, "groups.membership.invited", membership, {"group": group.pk, "user": user.pk})
     return membership
 

@@ -1,0 +1,111 @@
+"""The main flow in a real browser: sign up, fill in the card, join a group, switch to Italian.
+
+Runs in Debian's Chromium (/usr/bin/chromium) through Playwright; skipped, with the reason
+printed, where Chromium is not installed. CI installs it, so CI always runs this.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from cerchia.accounts.models import User
+from cerchia.conftest import make_user
+from cerchia.groups.models import Membership
+from cerchia.groups.services import create_group
+
+CHROMIUM = os.environ.get("CERCHIA_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    # live_server empties the tables afterwards; put the profession taxonomy back.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(
+        not (os.path.exists(CHROMIUM) or shutil.which("chromium")),
+        reason=f"Chromium not installed at {CHROMIUM} (apt-get install chromium to run)",
+    ),
+]
+
+
+@pytest.fixture
+def page(live_server: Any) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop; the test's own ORM calls are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def test_sign_up_edit_profile_join_a_group_and_switch_to_italian(
+    page: Any, live_server: Any
+) -> None:
+    organiser = make_user("organiser@example.org", "Olga Organiser")
+    group = create_group(
+        organiser,
+        name="Bologna Business Events",
+        kind="event_network",
+        visibility="public",
+        join_policy="open",
+    )
+    base = live_server.url
+
+    # Sign up.
+    page.goto(f"{base}/account/signup/")
+    page.fill("input[name=email]", "newcomer@example.org")
+    page.fill("input[name=password1]", "a-long-Passphrase-42")
+    page.fill("input[name=password2]", "a-long-Passphrase-42")
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    assert User.objects.filter(email="newcomer@example.org").exists()
+
+    # Fill in the business card: the phone is normalised, its visibility stays "only me".
+    page.goto(f"{base}/me/profile/")
+    page.fill("input[name=display_name]", "Nina Newcomer")
+    page.fill("input[name=company]", "Nina Fiori")
+    page.select_option("select[name=profession]", label="Florist · Weddings & events")
+    page.fill("input[name=offers]", "Wedding flowers, Events")
+    page.fill("input[name=phone]", "051 123 4567")
+    page.fill("input[name=country]", "it")
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/people/*/")
+    assert page.locator("h1").inner_text() == "Nina Newcomer"
+    assert "+390511234567" in page.content()
+    profile = User.objects.get(email="newcomer@example.org").profile
+    assert profile.phone == "+390511234567"
+    assert profile.offers == ["wedding flowers", "events"]
+    assert profile.level_of("phone") == "private"
+
+    # Join the group with htmx: the panel changes without a page load.
+    page.goto(f"{base}{group.get_absolute_url()}")
+    page.click("#join-button")
+    page.wait_for_selector("#membership-panel .badge")
+    assert Membership.objects.get(group=group, user__email="newcomer@example.org").is_active
+
+    # Switch to Italian: the page and its lang attribute follow.
+    page.select_option("#language", "it")
+    page.wait_for_function("document.documentElement.lang === 'it'")
+    assert "Gruppi" in page.locator("nav").inner_text()
+    assert page.locator("#membership-panel").inner_text().startswith("Sei membro")
