@@ -165,14 +165,16 @@ def people(request: ApiRequest, q: str = "", limit: int = 50, offset: int = 0) -
 )
 def person(request: ApiRequest, user_id: int) -> dict[str, Any]:
     viewer = request.auth
-    profile = get_object_or_404(
-        profiles_for_directory(viewer)
-        if viewer.is_authenticated
-        else Profile.objects.select_related("user", "profession").filter(user__is_active=True),
-        user_id=user_id,
-    )
-    card = visible_card(profile, reach_of(viewer, profile.user))
-    if "display_name" not in card:  # nothing to show a stranger: do not confirm it exists
+    if viewer.is_authenticated:
+        candidates = profiles_for_directory(viewer)
+    else:
+        candidates = Profile.objects.select_related("user", "profession").filter(
+            user__is_active=True
+        )
+    profile = candidates.filter(user_id=user_id).first()
+    card = visible_card(profile, reach_of(viewer, profile.user)) if profile else {}
+    if "display_name" not in card:
+        # Hidden or missing answer alike, so a stranger cannot tell that the person exists.
         from django.http import Http404
 
         raise Http404("No such person")

@@ -96,7 +96,7 @@ def profiles_for_directory(viewer: Any, *, query: str = "") -> QuerySet[Profile]
     connected_to_me = Connection.objects.filter(other=viewer).values("owner_id")
     close = Q(user_id__in=co_members) | Q(user_id__in=connected_to_me)
     qs = (
-        Profile.objects.select_related("user", "profession")
+        Profile.objects.select_related("user", "profession__sphere")
         .filter(user__is_active=True)
         .filter(
             _level_is("display_name", "public")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from cerchia.accounts.api import CardOut
 from cerchia.accounts.models import User
@@ -132,12 +132,12 @@ def list_groups(
 
 
 @router.post("", response={201: GroupOut}, summary="Create a group; I become its administrator")
-def create_group(request: ApiRequest, payload: GroupIn) -> tuple[int, Group]:
+def create_group(request: ApiRequest, payload: GroupIn) -> Status[Group]:
     user: User = request.auth
     data = payload.dict()
     parent_id = data.pop("parent")
     parent = access_group(user, parent_id) if parent_id else None
-    return 201, services.create_group(user, parent=parent, **data)
+    return Status(201, services.create_group(user, parent=parent, **data))
 
 
 @router.get("/{group_id}", response=GroupOut, auth=OPTIONAL, summary="One group")
@@ -202,9 +202,9 @@ def members(
     response={201: MembershipOut},
     summary="Invite someone by email (administrators)",
 )
-def invite(request: ApiRequest, group_id: int, payload: InviteIn) -> tuple[int, Membership]:
+def invite(request: ApiRequest, group_id: int, payload: InviteIn) -> Status[Membership]:
     group = access_group(request.auth, group_id, write=True)
-    return 201, services.invite_member(group, actor=request.auth, email=payload.email)
+    return Status(201, services.invite_member(group, actor=request.auth, email=payload.email))
 
 
 @router.post(
