@@ -78,6 +78,16 @@ def _demo() -> None:
 
 
 def main() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        _main()
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"cerchia: {exc}\n")
+        raise SystemExit(2) from None
+
+
+def _main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cerchia.settings")
     args = sys.argv[1:]
     if not args or args[0] in ("-h", "--help") or args == ["help"]:

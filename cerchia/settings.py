@@ -46,6 +46,8 @@ SITE_ID = 1
 
 INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
+    # Before django.contrib.auth, so its createsuperuser (which also makes the card) wins.
+    "cerchia.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,7 +63,6 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "cerchia.audit",
-    "cerchia.accounts",
     "cerchia.groups",
     "cerchia.api",
     "cerchia.demo",
@@ -175,6 +176,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEMO_MODE
+# Demo mode serves from the source folders as they are, with no start-up scan.
+WHITENOISE_AUTOREFRESH = DEMO_MODE
 
 # Background tasks: in-process in demo mode, queued in the database for `cerchia worker` otherwise.
 TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate" if DEMO_MODE else "database")

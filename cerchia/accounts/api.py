@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from cerchia.accounts.models import Profession, Profile, User
 from cerchia.accounts.selectors import profiles_for_directory, reach_map, reach_of, visible_card
@@ -184,16 +184,16 @@ def person(request: ApiRequest, user_id: int) -> dict[str, Any]:
 @router.post(
     "/me/connections/{user_id}", response={204: None}, summary="Count someone among my connections"
 )
-def connect(request: ApiRequest, user_id: int) -> tuple[int, None]:
+def connect(request: ApiRequest, user_id: int) -> Status[None]:
     other = get_object_or_404(User, pk=user_id, is_active=True)
     add_connection(request.auth, other=other)
-    return 204, None
+    return Status(204, None)
 
 
 @router.delete(
     "/me/connections/{user_id}", response={204: None}, summary="Remove someone from my connections"
 )
-def disconnect(request: ApiRequest, user_id: int) -> tuple[int, None]:
+def disconnect(request: ApiRequest, user_id: int) -> Status[None]:
     other = get_object_or_404(User, pk=user_id)
     remove_connection(request.auth, other=other)
-    return 204, None
+    return Status(204, None)

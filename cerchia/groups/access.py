@@ -52,9 +52,8 @@ def can_see_members(user: Any, group: Group) -> bool:
 def access_group(user: Any, key: int | str, *, write: bool = False) -> Group:
     """The group with this id or slug if ``user`` may see it (404 otherwise); 403 on writes
     by someone who may see but not run it."""
-    lookup: dict[str, Any] = (
-        {"pk": int(key)} if isinstance(key, int) or str(key).isdigit() else {"slug": key}
-    )
+    # Ids come as ints (the API), addresses as text (the pages): a slug may be all digits.
+    lookup: dict[str, Any] = {"pk": key} if isinstance(key, int) else {"slug": key}
     group = Group.objects.visible_to(user).select_related("parent").filter(**lookup).first()
     if group is None:
         raise Http404("No such group")

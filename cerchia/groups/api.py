@@ -151,7 +151,8 @@ def patch_group(request: ApiRequest, group_id: int, payload: GroupPatch) -> Grou
     return services.update_group(
         group,
         actor=request.auth,
-        changes=payload.dict(exclude_unset=True),
+        # A null is "not sent": every editable field is required in the database.
+        changes=payload.dict(exclude_unset=True, exclude_none=True),
     )
 
 

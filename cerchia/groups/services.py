@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,10 +28,19 @@ class GroupError(Exception):
     """A group action the rules refuse; the message is shown to the person."""
 
 
+# Addresses a group may not take: /groups/new/ is the creation page, and "informal-<user id>"
+# is kept for each person's informal network (created when they register).
+_RESERVED_SLUG = re.compile(r"new|informal-\d+")
+
+
+def _slug_taken(slug: str) -> bool:
+    return bool(_RESERVED_SLUG.fullmatch(slug)) or Group.objects.filter(slug=slug).exists()
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:70] or "group"
     slug, n = base, 2
-    while Group.objects.filter(slug=slug).exists():
+    while _slug_taken(slug):
         slug = f"{base}-{n}"
         n += 1
     return slug
@@ -101,7 +111,7 @@ def create_group(
     _validate_fields(fields, kind)
     if slug:
         slug = slugify(slug)
-        if not slug or Group.objects.filter(slug=slug).exists():
+        if not slug or _slug_taken(slug):
             raise GroupError(_("The address “%(slug)s” is taken or invalid.") % {"slug": slug})
     group = Group.objects.create(
         slug=slug or _unique_slug(name),
@@ -149,7 +159,9 @@ def update_group(group: Group, *, actor: User, changes: dict[str, Any]) -> Group
     unknown = set(changes) - EDITABLE_GROUP_FIELDS
     if unknown:
         raise GroupError(_("This cannot be changed: %(field)s") % {"field": sorted(unknown)[0]})
-    if group.is_informal and ({"visibility", "join_policy"} & set(changes)):
+    if group.is_informal and any(
+        changes[f] != getattr(group, f) for f in ("visibility", "join_policy") if f in changes
+    ):
         raise GroupError(_("Your informal network is always private."))
     changes = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items()}
     _validate_fields(changes, group.kind)

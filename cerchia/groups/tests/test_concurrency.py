@@ -45,8 +45,9 @@ def test_the_same_person_joining_twice_at_once_gets_one_membership() -> None:
     joiner = make_user("joiner@example.org")
     group = create_group(owner, name="Open Events", kind="event_network", join_policy="open")
 
-    results = run_together(lambda: join_group(Group.objects.get(pk=group.pk),
-                                              User.objects.get(pk=joiner.pk)))
+    results = run_together(
+        lambda: join_group(Group.objects.get(pk=group.pk), User.objects.get(pk=joiner.pk))
+    )
 
     assert Membership.objects.filter(group=group, user=joiner).count() == 1
     assert Membership.objects.get(group=group, user=joiner).status == "active"
