@@ -42,7 +42,14 @@ pytestmark = [
 
 @pytest.fixture
 def page(live_server: Any) -> Iterator[Any]:
+    from django.db import connections
     from playwright.sync_api import sync_playwright
+
+    # The live server answers in threads of its own: let each close its connection after the
+    # request, or PostgreSQL refuses to drop the test database at the end.
+    settings_dict = connections.databases["default"]
+    max_age = settings_dict["CONN_MAX_AGE"]
+    settings_dict["CONN_MAX_AGE"] = 0
 
     # Playwright's sync API runs an event loop; the test's own ORM calls are still synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -56,7 +63,11 @@ def page(live_server: Any) -> Iterator[Any]:
         finally:
             context.close()
             browser.close()
+            # Connections opened while Playwright's loop runs are stored for that loop: close
+            # them now, or they outlive the test and block dropping the test database.
+            connections.close_all()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            settings_dict["CONN_MAX_AGE"] = max_age
 
 
 def test_sign_up_edit_profile_join_a_group_and_switch_to_italian(
