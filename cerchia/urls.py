@@ -1,8 +1,15 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
 
 from cerchia.accounts import views as account_views
 from cerchia.api.main import api
+
+
+def _api_not_found(request: HttpRequest) -> JsonResponse:
+    """Under /api/ even an unknown address answers in the API's error shape."""
+    return JsonResponse({"detail": f"Not found: {request.path}"}, status=404)
+
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -15,6 +22,7 @@ urlpatterns = [
     path("account/", include("allauth.urls")),
     path("groups/", include("cerchia.groups.urls")),
     path("api/v1/", api.urls),
+    re_path(r"^api/", _api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

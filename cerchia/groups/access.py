@@ -2,51 +2,70 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from cerchia.groups.models import GONE_STATUSES, MANAGER_ROLES, Group, Membership
-
-MAX_DEPTH = 5  # organisation → region → chapter → subgroup is deeper than any real tree
+from cerchia.groups.models import GONE_STATUSES, MANAGER_ROLES, MAX_DEPTH, Group, Membership
 
 
-def membership_of(user: Any, group: Group) -> Membership | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Membership.objects.filter(group=group, user=user).first()
+@dataclass(frozen=True)
+class Rights:
+    """What one person may do in one group, worked out once per request."""
+
+    group: Group
+    membership: Membership | None
+    manager: bool
+
+    @property
+    def reviewer(self) -> bool:
+        return self.manager or (self.membership is not None and self.membership.can_review)
+
+    @property
+    def sees_members(self) -> bool:
+        """Public groups show their members (each card filtered); otherwise members only."""
+        active = self.membership is not None and self.membership.is_active
+        return self.group.visibility == "public" or active or self.manager
 
 
-def can_manage(user: Any, group: Group) -> bool:
-    """Managers of the group or of any group above it (organisation admins run chapters)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if group.is_informal:
-        return group.owner_id == user.pk
+def _lineage(group: Group) -> list[int]:
     ids: list[int] = []
     node: Group | None = group
     while node is not None and len(ids) < MAX_DEPTH:
         ids.append(node.pk)
         node = node.parent
-    return Membership.objects.filter(
-        group_id__in=ids, user=user, status=Membership.Status.ACTIVE, role__in=MANAGER_ROLES
-    ).exists()
+    return ids
+
+
+def rights_in(user: Any, group: Group) -> Rights:
+    """The person's membership of ``group`` and whether they run it or any group above it
+    (organisation administrators run their chapters): one query."""
+    if not getattr(user, "is_authenticated", False):
+        return Rights(group=group, membership=None, manager=False)
+    if group.is_informal:
+        return Rights(group=group, membership=None, manager=group.owner_id == user.pk)
+    rows = list(Membership.objects.filter(group_id__in=_lineage(group), user=user))
+    own = next((m for m in rows if m.group_id == group.pk), None)
+    manager = any(m.is_active and m.role in MANAGER_ROLES for m in rows)
+    return Rights(group=group, membership=own, manager=manager)
+
+
+def membership_of(user: Any, group: Group) -> Membership | None:
+    return rights_in(user, group).membership
+
+
+def can_manage(user: Any, group: Group) -> bool:
+    return rights_in(user, group).manager
 
 
 def can_review(user: Any, group: Group) -> bool:
-    if can_manage(user, group):
-        return True
-    membership = membership_of(user, group)
-    return membership is not None and membership.can_review
+    return rights_in(user, group).reviewer
 
 
 def can_see_members(user: Any, group: Group) -> bool:
-    """Public groups show their members (each card filtered); otherwise members only."""
-    if group.visibility == "public":
-        return True
-    membership = membership_of(user, group)
-    return (membership is not None and membership.is_active) or can_manage(user, group)
+    return rights_in(user, group).sees_members
 
 
 def access_group(user: Any, key: int | str, *, write: bool = False) -> Group:

@@ -11,6 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from cerchia.groups.kinds import GroupVisibility, JoinPolicy, Kind, KindRules, rules_for
 from cerchia.lib.validators import validate_currency, validate_time_zone
 
+# How far up the organisation tree administrators' authority reaches (organisation → region →
+# chapter → subgroup is already deeper than real trees).
+MAX_DEPTH = 5
+
 
 class GroupQuerySet(models.QuerySet["Group"]):
     def listed(self) -> GroupQuerySet:
@@ -25,9 +29,13 @@ class GroupQuerySet(models.QuerySet["Group"]):
             .exclude(status__in=GONE_STATUSES)
             .values("group_id")
         )
-        managed_parents = Membership.objects.filter(
+        managed = Membership.objects.filter(
             user=user, status=Membership.Status.ACTIVE, role__in=MANAGER_ROLES
         ).values("group_id")
+        # Administrators of an organisation see every group below it, however deep.
+        below_managed = Q()
+        for depth in range(1, MAX_DEPTH):
+            below_managed |= Q(**{"__".join(["parent"] * depth) + "_id__in": managed})
         return self.filter(
             Q(kind=Kind.INFORMAL, owner=user)
             | (
@@ -35,7 +43,7 @@ class GroupQuerySet(models.QuerySet["Group"]):
                 & (
                     Q(visibility__in=[GroupVisibility.PUBLIC, GroupVisibility.MEMBERS])
                     | Q(pk__in=mine)
-                    | Q(parent_id__in=managed_parents)
+                    | below_managed
                 )
             )
         )

@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from cerchia.accounts.selectors import reach_map, visible_card
-from cerchia.groups.access import can_review, can_see_members
-from cerchia.groups.models import Group, Membership
+from cerchia.groups.access import Rights, rights_in
+from cerchia.groups.models import AWAITING_STATUSES, Group, Membership
 
 
 def directory(viewer: Any, *, kind: str = "", query: str = "") -> QuerySet[Group]:
@@ -26,18 +26,23 @@ def directory(viewer: Any, *, kind: str = "", query: str = "") -> QuerySet[Group
     return qs.order_by("name")
 
 
-def member_rows(viewer: Any, group: Group, *, status: str = "active") -> QuerySet[Membership]:
+def member_rows(
+    viewer: Any, group: Group, *, status: str = "active", rights: Rights | None = None
+) -> QuerySet[Membership]:
     """Memberships of ``group`` the viewer may list: active ones for whoever may see members,
     requests, applications and invitations for reviewers only. Empty otherwise."""
+    rights = rights or rights_in(viewer, group)
     qs = (
         Membership.objects.filter(group=group)
         .select_related("user__profile__profession__sphere")
         .order_by("user__profile__display_name", "pk")
     )
     if status == "active":
-        return qs.filter(status="active") if can_see_members(viewer, group) else qs.none()
-    if status in ("requested", "applied", "invited") and can_review(viewer, group):
+        return qs.filter(status="active") if rights.sees_members else qs.none()
+    if status in ("requested", "applied", "invited") and rights.reviewer:
         return qs.filter(status=status)
+    if status == "awaiting" and rights.reviewer:  # requests and applications together
+        return qs.filter(status__in=AWAITING_STATUSES)
     return qs.none()
 
 

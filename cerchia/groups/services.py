@@ -164,6 +164,8 @@ def update_group(group: Group, *, actor: User, changes: dict[str, Any]) -> Group
     ):
         raise GroupError(_("Your informal network is always private."))
     changes = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items()}
+    if isinstance(changes.get("currency"), str):
+        changes["currency"] = changes["currency"].upper()
     _validate_fields(changes, group.kind)
     for field, value in changes.items():
         setattr(group, field, value)

@@ -9,14 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cerchia.groups import services
-from cerchia.groups.access import (
-    access_group,
-    access_membership,
-    can_manage,
-    can_review,
-    can_see_members,
-    membership_of,
-)
+from cerchia.groups.access import Rights, access_group, access_membership, membership_of, rights_in
 from cerchia.groups.forms import GroupForm, GroupSettingsForm, InviteForm, RoleForm
 from cerchia.groups.kinds import CREATABLE_KINDS, Kind
 from cerchia.groups.models import MANAGER_ROLES, Group, Membership
@@ -70,37 +63,32 @@ def create(request: AuthedRequest) -> HttpResponse:
     return render(request, "groups/create.html", {"form": form})
 
 
-def _panel_context(request: HttpRequest, group: Group) -> dict[str, object]:
-    return {
-        "group": group,
-        "membership": membership_of(request.user, group),
-        "manager": can_manage(request.user, group),
-    }
+def _panel_context(
+    request: HttpRequest, group: Group, rights: Rights | None = None
+) -> dict[str, object]:
+    rights = rights or rights_in(request.user, group)
+    return {"group": group, "membership": rights.membership, "manager": rights.manager}
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     group = access_group(request.user, slug)
-    context = _panel_context(request, group)
-    reviewer = can_review(request.user, group)
-    show_members = can_see_members(request.user, group)
-    page = Paginator(member_rows(request.user, group), 50).get_page(request.GET.get("page"))
+    rights = rights_in(request.user, group)
+    viewer = request.user
+    page = Paginator(member_rows(viewer, group, rights=rights), 50).get_page(
+        request.GET.get("page")
+    )
+    context = _panel_context(request, group, rights)
     context.update(
         {
-            "reviewer": reviewer,
-            "show_members": show_members,
+            "reviewer": rights.reviewer,
+            "show_members": rights.sees_members,
             "page": page,
-            "members": member_cards(request.user, list(page.object_list)),
-            "awaiting": (
-                member_cards(
-                    request.user,
-                    list(member_rows(request.user, group, status="requested"))
-                    + list(member_rows(request.user, group, status="applied")),
-                )
-                if reviewer
-                else []
+            "members": member_cards(viewer, list(page.object_list)),
+            "awaiting": member_cards(
+                viewer, list(member_rows(viewer, group, status="awaiting", rights=rights))
             ),
-            "invited": list(member_rows(request.user, group, status="invited")) if reviewer else [],
-            "children": Group.objects.visible_to(request.user).filter(parent=group),
+            "invited": list(member_rows(viewer, group, status="invited", rights=rights)),
+            "children": Group.objects.visible_to(viewer).filter(parent=group),
             "rules": group.rules,
             "invite_form": InviteForm(),
             "roles": Membership.Role.choices,

@@ -264,3 +264,28 @@ def test_api_errors_are_json_with_a_detail(cast, who, method, path, body, status
     assert response["Content-Type"].startswith("application/json")
     assert list(response.json()) == ["detail"]
     assert response.json()["detail"]
+
+
+def test_the_organisation_administrator_sees_and_runs_a_private_group_two_levels_down(cast):
+    subgroup = Group.objects.create(
+        name="Power team",
+        slug="power-team",
+        kind="lead_group",
+        parent=cast.group,
+        visibility="private",
+        join_policy="invitation",
+    )
+
+    owner = cast.client("owner")
+    assert owner.get("/groups/power-team/").status_code == 200
+    assert owner.get("/groups/power-team/settings/").status_code == 200
+    # A plain member of the chapter above neither runs nor sees it.
+    assert cast.client("member").get("/groups/power-team/").status_code == 404
+    assert access_group(cast.owner, subgroup.pk, write=True) == subgroup
+
+
+def test_unknown_api_addresses_answer_json_404(cast):
+    response = cast.api("member").get("/api/v1/no-such-thing")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found: /api/v1/no-such-thing"}
