@@ -3,11 +3,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from cerchia.accounts.models import Profession, Profile, User
-from cerchia.accounts.selectors import profiles_for_directory, reach_map, reach_of, visible_card
+from cerchia.accounts.selectors import (
+    card_for,
+    profiles_for_directory,
+    reach_map,
+    reach_of,
+    visible_card,
+)
 from cerchia.accounts.services import (
     add_connection,
     ensure_profile,
@@ -164,29 +169,16 @@ def people(request: ApiRequest, q: str = "", limit: int = 50, offset: int = 0) -
     summary="One business card, as I may see it",
 )
 def person(request: ApiRequest, user_id: int) -> dict[str, Any]:
-    viewer = request.auth
-    if viewer.is_authenticated:
-        candidates = profiles_for_directory(viewer)
-    else:
-        candidates = Profile.objects.select_related("user", "profession").filter(
-            user__is_active=True
-        )
-    profile = candidates.filter(user_id=user_id).first()
-    card = visible_card(profile, reach_of(viewer, profile.user)) if profile else {}
-    if "display_name" not in card:
-        # Hidden or missing answer alike, so a stranger cannot tell that the person exists.
-        from django.http import Http404
-
-        raise Http404("No such person")
-    return card
+    return card_for(request.auth, user_id)[1]
 
 
 @router.post(
     "/me/connections/{user_id}", response={204: None}, summary="Count someone among my connections"
 )
 def connect(request: ApiRequest, user_id: int) -> Status[None]:
-    other = get_object_or_404(User, pk=user_id, is_active=True)
-    add_connection(request.auth, other=other)
+    # Only someone whose card I can see: the answer must not reveal who exists.
+    profile, _card = card_for(request.auth, user_id)
+    add_connection(request.auth, other=profile.user)
     return Status(204, None)
 
 
@@ -194,6 +186,5 @@ def connect(request: ApiRequest, user_id: int) -> Status[None]:
     "/me/connections/{user_id}", response={204: None}, summary="Remove someone from my connections"
 )
 def disconnect(request: ApiRequest, user_id: int) -> Status[None]:
-    other = get_object_or_404(User, pk=user_id)
-    remove_connection(request.auth, other=other)
+    remove_connection(request.auth, other_id=user_id)
     return Status(204, None)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from cerchia.accounts.models import Connection, Profile, User
 from cerchia.accounts.privacy import PROFILE_FIELDS, Reach, can_see
@@ -74,6 +75,20 @@ def visible_card(profile: Profile, reach: int) -> dict[str, Any]:
         if can_see(profile.level_of(field), reach):
             card[field] = values[field]
     return card
+
+
+def card_for(viewer: Any, user_id: int) -> tuple[Profile, dict[str, Any]]:
+    """A person's card as ``viewer`` may see it. Missing, deactivated, and hidden (the viewer
+    may not even see the name) all raise the same 404, so nobody learns who exists."""
+    profile = (
+        Profile.objects.select_related("user", "profession__sphere")
+        .filter(user_id=user_id, user__is_active=True)
+        .first()
+    )
+    card = visible_card(profile, reach_of(viewer, profile.user)) if profile else {}
+    if profile is None or "display_name" not in card:
+        raise Http404("No such person")
+    return profile, card
 
 
 def _level_is(field: str, level: str) -> Q:

@@ -260,8 +260,9 @@ def add_connection(owner: User, *, other: User) -> Connection:
 
 
 @transaction.atomic
-def remove_connection(owner: User, *, other: User) -> None:
-    connection = Connection.objects.filter(owner=owner, other=other).first()
+def remove_connection(owner: User, *, other_id: int) -> None:
+    """Remove someone from my connections; nothing happens if they were not there."""
+    connection = Connection.objects.filter(owner=owner, other_id=other_id).first()
     if connection is not None:
-        record(owner, "accounts.connection.removed", connection, {"other": other.pk})
+        record(owner, "accounts.connection.removed", connection, {"other": other_id})
         connection.delete()

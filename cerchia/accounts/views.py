@@ -3,15 +3,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cerchia.accounts.forms import ProfileForm, TokenForm
-from cerchia.accounts.models import ApiToken, Connection, Profile, User
+from cerchia.accounts.models import ApiToken, Connection
 from cerchia.accounts.privacy import FIELD_LABELS, Visibility
-from cerchia.accounts.selectors import profiles_for_directory, reach_map, reach_of, visible_card
+from cerchia.accounts.selectors import (
+    card_for,
+    profiles_for_directory,
+    reach_map,
+    visible_card,
+)
 from cerchia.accounts.services import (
     AccountError,
     add_connection,
@@ -40,15 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def profile(request: HttpRequest, user_id: int) -> HttpResponse:
-    profile = get_object_or_404(
-        Profile.objects.select_related("user", "profession__sphere"),
-        user_id=user_id,
-        user__is_active=True,
-    )
-    reach = reach_of(request.user, profile.user)
-    card = visible_card(profile, reach)
-    if "display_name" not in card:
-        raise Http404("No such person")
+    profile, card = card_for(request.user, user_id)
     is_self = request.user.is_authenticated and request.user.pk == profile.user_id
     connected = (
         request.user.is_authenticated
@@ -108,13 +105,14 @@ def people(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def connection_toggle(request: AuthedRequest, user_id: int) -> HttpResponse:
-    other = get_object_or_404(User, pk=user_id, is_active=True)
     try:
         if request.POST.get("action") == "remove":
-            remove_connection(request.user, other=other)
+            remove_connection(request.user, other_id=user_id)
             messages.info(request, _("Removed from your connections."))
         else:
-            add_connection(request.user, other=other)
+            # Only someone whose card I can see: the answer must not reveal who exists.
+            profile, _card = card_for(request.user, user_id)
+            add_connection(request.user, other=profile.user)
             messages.success(
                 request,
                 _("Added to your connections: they now see what you share with connections."),

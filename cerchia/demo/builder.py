@@ -19,7 +19,7 @@ from django.utils import timezone
 from cerchia.accounts.models import Profession, Profile, User
 from cerchia.audit.services import record
 from cerchia.groups.kinds import Kind
-from cerchia.groups.models import Group, Membership
+from cerchia.groups.models import INFORMAL_NETWORK_NAME, Group, Membership
 from cerchia.groups.services import create_group
 
 PASSWORD = "cerchia-demo"  # noqa: S105 (the documented demo password)
@@ -327,7 +327,7 @@ def build(out: Any = sys.stderr) -> bool:
     Group.objects.bulk_create(
         [
             Group(
-                name="My informal network",
+                name=INFORMAL_NETWORK_NAME,
                 slug=f"informal-{u.pk}",
                 kind=Kind.INFORMAL,
                 owner=u,

@@ -6,10 +6,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from cerchia.groups.kinds import GroupVisibility, JoinPolicy, Kind, KindRules, rules_for
 from cerchia.lib.validators import validate_currency, validate_time_zone
+
+# Stored untranslated; ``Group.title`` shows it in the reader's language.
+INFORMAL_NETWORK_NAME = gettext_noop("My informal network")
 
 # How far up the organisation tree administrators' authority reaches (organisation → region →
 # chapter → subgroup is already deeper than real trees).
@@ -115,6 +119,11 @@ class Group(models.Model):
     @property
     def rules(self) -> KindRules:
         return rules_for(self.kind).with_overrides(self.rule_overrides or {})
+
+    @property
+    def title(self) -> str:
+        """The name to show: an informal network's stored name is shown in the reader's language."""
+        return gettext(self.name) if self.is_informal else self.name
 
     @property
     def is_informal(self) -> bool:

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from cerchia.accounts.selectors import reach_map, visible_card
 from cerchia.groups.access import Rights, rights_in
-from cerchia.groups.models import AWAITING_STATUSES, Group, Membership
+from cerchia.groups.models import AWAITING_STATUSES, MANAGER_ROLES, Group, Membership
 
 
 def directory(viewer: Any, *, kind: str = "", query: str = "") -> QuerySet[Group]:
@@ -54,6 +54,19 @@ def member_cards(viewer: Any, memberships: list[Membership]) -> list[dict[str, A
         card = visible_card(membership.user.profile, reach[membership.user_id])
         rows.append({"membership": membership, "card": card})
     return rows
+
+
+def groups_run_by(user: Any) -> QuerySet[Group]:
+    """Listed groups this person administers: where they may hang new groups."""
+    return (
+        Group.objects.listed()
+        .filter(
+            memberships__user=user,
+            memberships__status="active",
+            memberships__role__in=MANAGER_ROLES,
+        )
+        .distinct()
+    )
 
 
 def my_memberships(user: Any) -> QuerySet[Membership]:

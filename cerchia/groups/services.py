@@ -17,6 +17,7 @@ from cerchia.groups.access import can_manage, can_review
 from cerchia.groups.kinds import CREATABLE_KINDS, JoinPolicy, Kind, clean_overrides, rules_for
 from cerchia.groups.models import (
     GONE_STATUSES,
+    INFORMAL_NETWORK_NAME,
     MANAGER_ROLES,
     Group,
     Membership,
@@ -183,7 +184,7 @@ def ensure_informal_network(user: User) -> Group:
     try:
         with transaction.atomic():
             group = Group.objects.create(
-                name=_("My informal network"),
+                name=INFORMAL_NETWORK_NAME,
                 slug=f"informal-{user.pk}",
                 kind=Kind.INFORMAL,
                 owner=user,

@@ -12,9 +12,9 @@ from cerchia.groups import services
 from cerchia.groups.access import Rights, access_group, access_membership, membership_of, rights_in
 from cerchia.groups.forms import GroupForm, GroupSettingsForm, InviteForm, RoleForm
 from cerchia.groups.kinds import CREATABLE_KINDS, Kind
-from cerchia.groups.models import MANAGER_ROLES, Group, Membership
+from cerchia.groups.models import Group, Membership
 from cerchia.groups.selectors import directory as directory_query
-from cerchia.groups.selectors import member_cards, member_rows
+from cerchia.groups.selectors import groups_run_by, member_cards, member_rows
 from cerchia.lib.http import AuthedRequest, HtmxRequest
 
 
@@ -37,17 +37,10 @@ def directory(request: HtmxRequest) -> HttpResponse:
 
 @login_required
 def create(request: AuthedRequest) -> HttpResponse:
-    parents = (
-        Group.objects.listed()
-        .filter(
-            memberships__user=request.user,
-            memberships__status="active",
-            memberships__role__in=MANAGER_ROLES,
-        )
-        .distinct()
-    )
     form = GroupForm(
-        request.POST or None, parents=parents, initial={"kind": request.GET.get("kind", "")}
+        request.POST or None,
+        parents=groups_run_by(request.user),
+        initial={"kind": request.GET.get("kind", "")},
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -118,8 +118,8 @@ def test_remove_connection(cast):
     connection = add_connection(cast.member, other=cast.outsider)
     since = AuditEntry.objects.order_by("-pk").first().pk
 
-    remove_connection(cast.member, other=cast.outsider)
-    remove_connection(cast.member, other=cast.outsider)  # already gone: nothing more
+    remove_connection(cast.member, other_id=cast.outsider.pk)
+    remove_connection(cast.member, other_id=cast.outsider.pk)  # already gone: nothing more
 
     [entry] = new_entries(since)
     assert entry.action == "accounts.connection.removed"

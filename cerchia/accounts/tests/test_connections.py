@@ -132,3 +132,24 @@ def test_profile_page_refuses_a_connection_to_myself(cast):
 
     assert "cannot add yourself" in response.content.decode()
     assert not Connection.objects.exists()
+
+
+def test_connecting_to_someone_whose_name_is_hidden_is_404_like_a_missing_person(cast):
+    hidden = cast.outsider.profile
+    hidden.visibility = {"display_name": "private"}
+    hidden.save()
+    client = cast.api("member")
+
+    to_hidden = client.post(f"/api/v1/me/connections/{cast.outsider.pk}")
+    to_nobody = client.post("/api/v1/me/connections/999999")
+
+    assert to_hidden.status_code == to_nobody.status_code == 404
+    assert to_hidden.json() == to_nobody.json()
+    assert not Connection.objects.filter(owner=cast.member).exists()
+
+
+def test_removing_someone_who_was_never_a_connection_changes_nothing(cast):
+    response = cast.api("member").delete("/api/v1/me/connections/999999")
+
+    assert response.status_code == 204
+    assert not AuditEntry.objects.filter(action="accounts.connection.removed").exists()
