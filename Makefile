@@ -40,7 +40,7 @@ test: lint typecheck pytest
 # Refresh the Italian catalogue from the code and templates (then translate what is new).
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l it --no-obsolete --ignore=.venv --ignore=var \
-	  --ignore=static --ignore=bench --ignore='*/tests/*' --add-location=file
+	  --ignore=static --ignore=bench --ignore='*/tests/*' --add-location=file --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) var/cerchia.sqlite3*

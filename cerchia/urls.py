@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
 
 from cerchia.accounts import views as account_views
 from cerchia.api.main import api
@@ -8,7 +9,7 @@ from cerchia.api.main import api
 
 def _api_not_found(request: HttpRequest) -> JsonResponse:
     """Under /api/ even an unknown address answers in the API's error shape."""
-    return JsonResponse({"detail": f"Not found: {request.path}"}, status=404)
+    return JsonResponse({"detail": _("Not found: %(path)s") % {"path": request.path}}, status=404)
 
 
 urlpatterns = [

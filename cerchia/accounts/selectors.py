@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from cerchia.accounts.models import Connection, Profile, User
 from cerchia.accounts.privacy import PROFILE_FIELDS, Reach, can_see
@@ -87,7 +88,7 @@ def card_for(viewer: Any, user_id: int) -> tuple[Profile, dict[str, Any]]:
     )
     card = visible_card(profile, reach_of(viewer, profile.user)) if profile else {}
     if profile is None or "display_name" not in card:
-        raise Http404("No such person")
+        raise Http404(_("No such person"))
     return profile, card
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
@@ -17,7 +18,7 @@ class BearerToken(HttpBearer):
         user = user_for_token(token)
         if user is None:
             # A wrong token is an error, never a silent fall-back to anonymous.
-            raise AuthenticationError(401, "Invalid or revoked API token")
+            raise AuthenticationError(401, _("Invalid or revoked API token"))
         request.user = user
         return user
 
@@ -25,7 +26,7 @@ class BearerToken(HttpBearer):
 def anonymous(request: HttpRequest) -> Any:
     """Lets public reads through when no credentials were sent at all."""
     if request.headers.get("Authorization"):
-        raise AuthenticationError(401, "Unsupported Authorization header; use 'Bearer <token>'")
+        raise AuthenticationError(401, _("Unsupported Authorization header; use 'Bearer <token>'"))
     return AnonymousUser()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
@@ -24,19 +25,19 @@ api = NinjaAPI(
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc) or "Not found"}, status=404)
+    return api.create_response(request, {"detail": str(exc) or _("Not found")}, status=404)
 
 
 @api.exception_handler(PermissionDenied)
 def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
+    return api.create_response(request, {"detail": str(exc) or _("Forbidden")}, status=403)
 
 
 @api.exception_handler(AuthenticationError)
 def unauthorised(request: HttpRequest, exc: Exception) -> HttpResponse:
     message = getattr(exc, "message", "") or "Unauthorized"
     if message == "Unauthorized":
-        message = "Authentication required: send 'Authorization: Bearer <token>'"
+        message = _("Authentication required: send 'Authorization: Bearer <token>'")
     return api.create_response(request, {"detail": message}, status=401)
 
 

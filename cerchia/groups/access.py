@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from cerchia.groups.models import GONE_STATUSES, MANAGER_ROLES, MAX_DEPTH, Group, Membership
 
@@ -75,9 +76,9 @@ def access_group(user: Any, key: int | str, *, write: bool = False) -> Group:
     lookup: dict[str, Any] = {"pk": key} if isinstance(key, int) else {"slug": key}
     group = Group.objects.visible_to(user).select_related("parent").filter(**lookup).first()
     if group is None:
-        raise Http404("No such group")
+        raise Http404(_("No such group"))
     if write and not can_manage(user, group):
-        raise PermissionDenied("Only the group's administrators may do this")
+        raise PermissionDenied(_("Only the group's administrators may do this"))
     return group
 
 
@@ -89,11 +90,11 @@ def access_membership(
         Membership.objects.filter(group=group, pk=membership_id).select_related("user").first()
     )
     if membership is None:
-        raise Http404("No such membership")
+        raise Http404(_("No such membership"))
     if membership.user_id == getattr(user, "pk", None) and not write:
         return membership
     if not can_review(user, group):
-        raise PermissionDenied("Only the group's reviewers may do this")
+        raise PermissionDenied(_("Only the group's reviewers may do this"))
     return membership
 
 
