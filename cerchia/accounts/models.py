@@ -58,16 +58,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.email
 
 
-class ContactSphere(models.Model):
-    """Complementary professions that serve the same clients (e.g. weddings & events)."""
+class TaxonomyEntry(models.Model):
+    """A coded entry of the shipped taxonomy, named in both languages Cerchia speaks."""
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name_en = models.CharField(_("name (English)"), max_length=120)
     name_it = models.CharField(_("name (Italian)"), max_length=120)
 
     class Meta:
-        verbose_name = _("contact sphere")
-        verbose_name_plural = _("contact spheres")
+        abstract = True
         ordering = ["name_en"]
 
     def __str__(self) -> str:
@@ -75,31 +74,29 @@ class ContactSphere(models.Model):
 
     @property
     def name(self) -> str:
+        """The name in the active language."""
         return self.name_it if (get_language() or "en").startswith("it") else self.name_en
 
 
-class Profession(models.Model):
-    code = models.SlugField(_("code"), max_length=60, unique=True)
+class ContactSphere(TaxonomyEntry):
+    """Complementary professions that serve the same clients (e.g. weddings & events)."""
+
+    class Meta(TaxonomyEntry.Meta):
+        verbose_name = _("contact sphere")
+        verbose_name_plural = _("contact spheres")
+
+
+class Profession(TaxonomyEntry):
     sphere = models.ForeignKey(
         ContactSphere,
         verbose_name=_("contact sphere"),
         on_delete=models.PROTECT,
         related_name="professions",
     )
-    name_en = models.CharField(_("name (English)"), max_length=120)
-    name_it = models.CharField(_("name (Italian)"), max_length=120)
 
-    class Meta:
+    class Meta(TaxonomyEntry.Meta):
         verbose_name = _("profession")
         verbose_name_plural = _("professions")
-        ordering = ["name_en"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_it if (get_language() or "en").startswith("it") else self.name_en
 
 
 class Profile(models.Model):
