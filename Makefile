@@ -40,7 +40,9 @@ test: lint typecheck pytest
 # Refresh the Italian catalogue from the code and templates (then translate what is new).
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l it --no-obsolete --ignore=.venv --ignore=var \
-	  --ignore=static --ignore=bench --ignore='*/tests/*' --add-location=file --no-fuzzy-matching
+	  --ignore=static --ignore=bench --ignore='*/tests/*' --add-location=file
+	@# gettext's fuzzy guesses are usually wrong: leave them empty, to be translated for real.
+	msgattrib --clear-fuzzy --empty -o locale/it/LC_MESSAGES/django.po locale/it/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) var/cerchia.sqlite3*

@@ -441,6 +441,16 @@ def build(out: Any = sys.stderr) -> bool:
         Membership.objects.filter(pk=second_president.pk).update(role=Membership.Role.PRESIDENT)
     Membership.objects.filter(group=chapter_two, user=luca).delete()
     _set_role(organisation, luca, Membership.Role.PRESIDENT)
+    # Each chapter member holds the seat of their profession.
+    for chapter in (chapter_one, chapter_two):
+        seats = list(
+            Membership.objects.filter(
+                group=chapter, status=Membership.Status.ACTIVE
+            ).select_related("user__profile")
+        )
+        for seat in seats:
+            seat.seat_profession_id = seat.user.profile.profession_id
+        Membership.objects.bulk_update(seats, ["seat_profession"])
 
     _add(chamber, [maria, luca, *members[:90]])
     _add(association, [giulia, *[u for u in members[90:160] if rng.random() < 0.45]])

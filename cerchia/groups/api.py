@@ -2,17 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from cerchia.accounts.api import CardOut
+from cerchia.accounts.api import CardOut, ProfessionOut
 from cerchia.accounts.models import User
 from cerchia.api.auth import OPTIONAL
 from cerchia.api.pagination import page
 from cerchia.groups import services
-from cerchia.groups.access import access_group, access_membership
+from cerchia.groups.access import access_group, access_membership, rights_in
 from cerchia.groups.models import Group, Membership
-from cerchia.groups.selectors import directory, member_cards, member_rows
+from cerchia.groups.selectors import directory, member_cards, member_rows, open_seats
 from cerchia.lib.http import ApiRequest
 
 router = Router(tags=["groups"])
@@ -107,6 +109,18 @@ class MemberPage(Schema):
     count: int
 
 
+class SeatSphereOut(Schema):
+    code: str
+    name: str
+    professions: list[ProfessionOut]
+
+
+class OpenSeatsOut(Schema):
+    one_seat_per_profession: bool
+    count: int
+    spheres: list[SeatSphereOut]
+
+
 class JoinIn(Schema):
     message: str = ""
 
@@ -196,6 +210,28 @@ def members(
         for r in member_cards(viewer, rows)
     ]
     return {"items": items, "count": count}
+
+
+@router.get(
+    "/{group_id}/open-seats",
+    response=OpenSeatsOut,
+    auth=OPTIONAL,
+    summary="Professions nobody holds yet, by contact sphere (one-seat-per-profession groups)",
+)
+def get_open_seats(request: ApiRequest, group_id: int) -> dict[str, Any]:
+    group = access_group(request.auth, group_id)
+    if not rights_in(request.auth, group).sees_members:
+        # Free seats tell who is in the group: only for those who may see its members.
+        raise PermissionDenied(_("Only members see the open seats of this group."))
+    seats = open_seats(group)
+    return {
+        "one_seat_per_profession": group.rules.one_seat_per_profession,
+        "count": sum(len(professions) for _sphere, professions in seats),
+        "spheres": [
+            {"code": sphere.code, "name": sphere.name, "professions": professions}
+            for sphere, professions in seats
+        ],
+    }
 
 
 @router.post(

@@ -170,6 +170,16 @@ class Membership(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, db_index=True)
     role = models.CharField(_("role"), max_length=24, choices=Role.choices, default=Role.MEMBER)
     message = models.TextField(_("message"), blank=True, max_length=2000)
+    # The profession seat an active member holds where the group seats one member per
+    # profession; a snapshot, so editing one's card does not move the seat.
+    seat_profession = models.ForeignKey(
+        "accounts.Profession",
+        verbose_name=_("seat"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("invited by"),
@@ -191,6 +201,13 @@ class Membership(models.Model):
         ordering = ["group", "user"]
         constraints = [
             models.UniqueConstraint(fields=["group", "user"], name="membership_unique_person"),
+            # One active member per profession per group: two approvals at the same moment
+            # cannot both take a seat.
+            models.UniqueConstraint(
+                fields=["group", "seat_profession"],
+                condition=Q(status="active", seat_profession__isnull=False),
+                name="membership_one_seat_per_profession",
+            ),
         ]
         indexes = [models.Index(fields=["user", "status"], name="membership_user_status_idx")]
 

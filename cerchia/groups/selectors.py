@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from cerchia.accounts.models import ContactSphere, Profession
 from cerchia.accounts.selectors import reach_map, visible_card
 from cerchia.groups.access import Rights, rights_in
 from cerchia.groups.models import AWAITING_STATUSES, MANAGER_ROLES, Group, Membership
@@ -54,6 +55,25 @@ def member_cards(viewer: Any, memberships: list[Membership]) -> list[dict[str, A
         card = visible_card(membership.user.profile, reach[membership.user_id])
         rows.append({"membership": membership, "card": card})
     return rows
+
+
+def open_seats(group: Group) -> list[tuple[ContactSphere, list[Profession]]]:
+    """The professions nobody holds in a group that seats one member per profession, by
+    contact sphere, so members know whom to invite. Empty where the group has no seats."""
+    if not group.rules.one_seat_per_profession:
+        return []
+    taken = Membership.objects.filter(
+        group=group, status="active", seat_profession__isnull=False
+    ).values("seat_profession_id")
+    free = (
+        Profession.objects.exclude(pk__in=taken)
+        .select_related("sphere")
+        .order_by("sphere__code", "code")
+    )
+    by_sphere: dict[int, tuple[ContactSphere, list[Profession]]] = {}
+    for profession in free:
+        by_sphere.setdefault(profession.sphere_id, (profession.sphere, []))[1].append(profession)
+    return list(by_sphere.values())
 
 
 def groups_run_by(user: Any) -> QuerySet[Group]:

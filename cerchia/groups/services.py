@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from cerchia.accounts.models import User
+from cerchia.accounts.models import Profession, User
 from cerchia.audit.services import record
 from cerchia.groups.access import can_manage, can_review
 from cerchia.groups.kinds import CREATABLE_KINDS, JoinPolicy, Kind, clean_overrides, rules_for
@@ -124,7 +124,11 @@ def create_group(
         owner=actor,
         **fields,
     )
+    # The creator takes their profession's seat where the group has seats (a new group has
+    # every seat free); without a profession they run the group without one.
+    creator_profession = Profession.objects.filter(profiles__user=actor).first()
     Membership.objects.create(
+        seat_profession=creator_profession if group.rules.one_seat_per_profession else None,
         group=group,
         user=actor,
         status=Membership.Status.ACTIVE,
@@ -197,13 +201,54 @@ def ensure_informal_network(user: User) -> Group:
     return group
 
 
+def _seat_taken_message(group: Group, profession: Profession) -> str:
+    return _(
+        "The %(profession)s seat in %(group)s is taken: this group has one member per profession."
+    ) % {"profession": profession.name, "group": group.name}
+
+
 def _save_new_or_refuse(membership: Membership, message: str) -> None:
-    """Save; a row inserted at the same moment by a concurrent request becomes a clear error."""
+    """Save; a row inserted at the same moment by a concurrent request (the same person, or
+    someone taking the same seat) becomes a clear error."""
     try:
         with transaction.atomic():
             membership.save()
     except IntegrityError:
+        if membership.seat_profession is not None and seat_holder(
+            membership.group, membership.seat_profession, exclude_user=membership.user
+        ):
+            raise GroupError(
+                _seat_taken_message(membership.group, membership.seat_profession)
+            ) from None
         raise GroupError(message) from None
+
+
+def seat_holder(group: Group, profession: Profession, *, exclude_user: User | None = None) -> bool:
+    holders = Membership.objects.filter(
+        group=group, status=Membership.Status.ACTIVE, seat_profession=profession
+    )
+    if exclude_user is not None:
+        holders = holders.exclude(user=exclude_user)
+    return holders.exists()
+
+
+def _seat_for(group: Group, user: User) -> Profession | None:
+    """The seat a person would take in ``group``: None where the group does not seat one
+    member per profession. Refused when they have no profession or its seat is taken."""
+    if not group.rules.one_seat_per_profession:
+        return None
+    profession = Profession.objects.filter(profiles__user=user).first()
+    if profession is None:
+        raise GroupError(
+            _(
+                "%(group)s has one member per profession: choose your profession on your "
+                "business card first."
+            )
+            % {"group": group.name}
+        )
+    if seat_holder(group, profession, exclude_user=user):
+        raise GroupError(_seat_taken_message(group, profession))
+    return profession
 
 
 def _lock_membership(group: Group, user: User) -> Membership | None:
@@ -244,6 +289,9 @@ def join_group(group: Group, user: User, *, message: str = "") -> Membership:
     membership.message = message.strip()[:2000]
     membership.joined_at = now if status == Membership.Status.ACTIVE else None
     membership.left_at = None
+    # Checked on asking too, so nobody applies for a seat that is already taken.
+    seat = _seat_for(group, user)
+    membership.seat_profession = seat if status == Membership.Status.ACTIVE else None
     _save_new_or_refuse(
         membership, _("You already have a membership in %(group)s.") % {"group": group.name}
     )
@@ -287,9 +335,10 @@ def invite_member(group: Group, *, actor: User, email: str) -> Membership:
 
 
 def _activate(membership: Membership) -> None:
+    membership.seat_profession = _seat_for(membership.group, membership.user)
     membership.status = Membership.Status.ACTIVE
     membership.joined_at = timezone.now()
-    membership.save()
+    _save_new_or_refuse(membership, _("This person is already a member."))
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from cerchia.groups.forms import GroupForm, GroupSettingsForm, InviteForm, RoleF
 from cerchia.groups.kinds import CREATABLE_KINDS, Kind
 from cerchia.groups.models import Group, Membership
 from cerchia.groups.selectors import directory as directory_query
-from cerchia.groups.selectors import groups_run_by, member_cards, member_rows
+from cerchia.groups.selectors import groups_run_by, member_cards, member_rows, open_seats
 from cerchia.lib.http import AuthedRequest, HtmxRequest
 
 
@@ -83,6 +83,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "invited": list(member_rows(viewer, group, status="invited", rights=rights)),
             "children": Group.objects.visible_to(viewer).filter(parent=group),
             "rules": group.rules,
+            "open_seats": open_seats(group) if rights.sees_members else [],
             "invite_form": InviteForm(),
             "roles": Membership.Role.choices,
         }

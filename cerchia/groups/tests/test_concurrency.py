@@ -12,7 +12,13 @@ from django.db import connection, connections
 from cerchia.accounts.models import User
 from cerchia.conftest import make_user
 from cerchia.groups.models import Group, Membership
-from cerchia.groups.services import GroupError, create_group, ensure_informal_network, join_group
+from cerchia.groups.services import (
+    GroupError,
+    approve_membership,
+    create_group,
+    ensure_informal_network,
+    join_group,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -63,3 +69,33 @@ def test_two_requests_creating_the_informal_network_make_only_one() -> None:
 
     assert Group.objects.filter(kind="informal", owner=person).count() == 1
     assert {r.pk for r in results} == {Group.objects.get(kind="informal", owner=person).pk}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the seat race needs PostgreSQL")
+def test_two_approvals_for_one_seat_at_the_same_moment_admit_only_one() -> None:
+    owner = make_user("owner@example.org")
+    chapter = create_group(owner, name="Chapter", kind="lead_group", join_policy="application")
+    first = join_group(chapter, make_user("florist1@example.org", profession="florist"))
+    second = join_group(chapter, make_user("florist2@example.org", profession="florist"))
+
+    pending = iter([first.pk, second.pk])
+    lock = threading.Lock()
+
+    def approve_next() -> Membership:
+        with lock:
+            pk = next(pending)
+        return approve_membership(
+            Membership.objects.get(pk=pk), actor=User.objects.get(pk=owner.pk)
+        )
+
+    results = run_together(approve_next)
+
+    assert (
+        Membership.objects.filter(
+            group=chapter, status="active", seat_profession__code="florist"
+        ).count()
+        == 1
+    )
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == 1 and isinstance(errors[0], GroupError), results
+    assert "seat" in str(errors[0])
