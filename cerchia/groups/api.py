@@ -87,6 +87,7 @@ class MembershipOut(Schema):
     user: int
     status: str
     role: str
+    leave_reason: str
 
     @staticmethod
     def resolve_group(obj: Membership) -> int:
@@ -123,6 +124,11 @@ class OpenSeatsOut(Schema):
 
 class JoinIn(Schema):
     message: str = ""
+
+
+class LeaveIn(Schema):
+    reason: str = ""  # moved, cost, no_referrals, time, other
+    note: str = ""
 
 
 class InviteIn(Schema):
@@ -182,9 +188,10 @@ def join(request: ApiRequest, group_id: int, payload: JoinIn | None = None) -> M
 
 
 @router.post("/{group_id}/leave", response=MembershipOut, summary="Leave a group")
-def leave(request: ApiRequest, group_id: int) -> Membership:
+def leave(request: ApiRequest, group_id: int, payload: LeaveIn | None = None) -> Membership:
     group = access_group(request.auth, group_id)
-    return services.leave_group(group, request.auth)
+    reason, note = (payload.reason, payload.note) if payload else ("", "")
+    return services.leave_group(group, request.auth, reason=reason, note=note)
 
 
 @router.get(

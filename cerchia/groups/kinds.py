@@ -100,6 +100,10 @@ class KindRules:
     objection_window_days: int = field(
         default=0, metadata=_tunable(0, 30, _("Objection window for new members (days)"))
     )
+    competition_guidance: bool = field(
+        default=False,
+        metadata=_switch(_("Show confidentiality and antitrust guidance (groups of competitors)")),
+    )
     posts_per_day_new_member: int = field(
         default=0, metadata=_tunable(0, 100, _("Posts per day for new members (0 = no limit)"))
     )
@@ -167,6 +171,7 @@ KIND_RULES: dict[str, KindRules] = {
     Kind.ASSOCIATION: KindRules(
         default_join_policy=JoinPolicy.APPLICATION,
         child_kinds=(Kind.ASSOCIATION, Kind.LEAD_GROUP),
+        competition_guidance=True,
         eligibility_questions=(
             "licence",
             "years_in_business",

@@ -148,6 +148,13 @@ class Membership(models.Model):
         REJECTED = "rejected", _("Rejected")
         LEFT = "left", _("Left")
 
+    class LeaveReason(models.TextChoices):
+        MOVED = "moved", _("I moved")
+        COST = "cost", _("It costs too much")
+        NO_REFERRALS = "no_referrals", _("Not enough referrals")
+        TIME = "time", _("It takes too much time")
+        OTHER = "other", _("Another reason")
+
     class Role(models.TextChoices):
         MEMBER = "member", _("Member")
         PRESIDENT = "president", _("President")
@@ -188,6 +195,11 @@ class Membership(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Why a member left: read by the retention reports.
+    leave_reason = models.CharField(
+        _("reason for leaving"), max_length=20, choices=LeaveReason.choices, blank=True
+    )
+    leave_note = models.CharField(_("note on leaving"), max_length=500, blank=True)
     joined_at = models.DateTimeField(_("joined"), null=True, blank=True)
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -402,7 +402,10 @@ def _other_managers(membership: Membership) -> bool:
 
 
 @transaction.atomic
-def leave_group(group: Group, user: User) -> Membership:
+def leave_group(group: Group, user: User, *, reason: str = "", note: str = "") -> Membership:
+    """Leave, saying why if one wishes (moved, cost, no referrals, time, other)."""
+    if reason and reason not in Membership.LeaveReason.values:
+        raise GroupError(_("Unknown reason for leaving: %(reason)s") % {"reason": reason})
     membership = _lock_membership(group, user)
     if membership is None or membership.status in GONE_STATUSES:
         raise GroupError(_("You are not a member of %(group)s.") % {"group": group.name})
@@ -418,9 +421,14 @@ def leave_group(group: Group, user: User) -> Membership:
     membership.status = Membership.Status.LEFT
     membership.role = Membership.Role.MEMBER
     membership.left_at = timezone.now()
+    membership.leave_reason = reason
+    membership.leave_note = note.strip()[:500]
     membership.save()
     record(
-        user, "groups.membership.left", membership, {"group": group.pk, "previous_status": previous}
+        user,
+        "groups.membership.left",
+        membership,
+        {"group": group.pk, "previous_status": previous, "reason": reason},
     )
     return membership
 

@@ -60,7 +60,12 @@ def _panel_context(
     request: HttpRequest, group: Group, rights: Rights | None = None
 ) -> dict[str, object]:
     rights = rights or rights_in(request.user, group)
-    return {"group": group, "membership": rights.membership, "manager": rights.manager}
+    return {
+        "group": group,
+        "membership": rights.membership,
+        "manager": rights.manager,
+        "leave_reasons": Membership.LeaveReason.choices,
+    }
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -141,7 +146,12 @@ def join(request: AuthedRequest, slug: str) -> HttpResponse:
 def leave(request: AuthedRequest, slug: str) -> HttpResponse:
     group = access_group(request.user, slug)
     try:
-        services.leave_group(group, request.user)
+        services.leave_group(
+            group,
+            request.user,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+        )
     except services.GroupError as exc:
         messages.error(request, str(exc))
     else:

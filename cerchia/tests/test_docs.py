@@ -26,3 +26,17 @@ def test_every_environment_variable_is_in_the_readme_table() -> None:
     assert len(names) > 20
     missing = sorted(n for n in names if f"| `{n}` |" not in readme)
     assert missing == []
+
+
+def test_every_rule_of_the_kinds_is_documented() -> None:
+    import dataclasses
+
+    from cerchia.groups.kinds import KindRules
+
+    text = (BASE / "docs" / "kinds.md").read_text(encoding="utf-8")
+    missing = [
+        f.name
+        for f in dataclasses.fields(KindRules)
+        if f.name != "profile_defaults" and f"`{f.name}`" not in text
+    ]
+    assert missing == []

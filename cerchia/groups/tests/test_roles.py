@@ -16,7 +16,7 @@ def test_a_member_leaves(cast):
     assert membership.left_at is not None
     entry = audit_of(membership, "groups.membership.left")
     assert entry.actor == cast.member
-    assert entry.data == {"group": cast.group.pk, "previous_status": "active"}
+    assert entry.data == {"group": cast.group.pk, "previous_status": "active", "reason": ""}
 
 
 def test_an_applicant_may_withdraw_by_leaving(cast):
