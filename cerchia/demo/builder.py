@@ -20,7 +20,7 @@ from cerchia.accounts.models import Profession, Profile, User
 from cerchia.audit.services import record
 from cerchia.groups.kinds import Kind
 from cerchia.groups.models import INFORMAL_NETWORK_NAME, Group, Membership
-from cerchia.groups.services import create_group
+from cerchia.groups.services import create_group, join_group
 
 PASSWORD = "cerchia-demo"  # noqa: S105 (the documented demo password)
 DOMAIN = "demo.cerchia.org"
@@ -451,6 +451,21 @@ def build(out: Any = sys.stderr) -> bool:
         for seat in seats:
             seat.seat_profession_id = seat.user.profile.profession_id
         Membership.objects.bulk_update(seats, ["seat_profession"])
+    # An application waiting in chapter two, its objection window open, sponsored by a member.
+    chapter_two_seats = set(
+        Membership.objects.filter(group=chapter_two, status=Membership.Status.ACTIVE).values_list(
+            "seat_profession_id", flat=True
+        )
+    )
+    sponsor = Membership.objects.filter(group=chapter_two, role=Membership.Role.PRESIDENT).first()
+    applicant = next(u for u in pool if member_profession[u.pk].pk not in chapter_two_seats)
+    if sponsor is not None:
+        join_group(
+            chapter_two,
+            applicant,
+            message="I would like to bring my clients to the chapter.",
+            sponsor_email=sponsor.user.email,
+        )
 
     _add(chamber, [maria, luca, *members[:90]])
     _add(association, [giulia, *[u for u in members[90:160] if rng.random() < 0.45]])

@@ -82,6 +82,22 @@ def access_group(user: Any, key: int | str, *, write: bool = False) -> Group:
     return group
 
 
+def access_application(user: Any, group: Group, membership_id: int) -> Membership:
+    """An application to ``group`` that ``user``, an active member, may object to; 404 for
+    anyone else, so applicants are not shown outside the group."""
+    rights = rights_in(user, group)
+    if not (rights.membership is not None and rights.membership.is_active):
+        raise Http404(_("No such membership"))
+    membership = (
+        Membership.objects.filter(group=group, pk=membership_id, status=Membership.Status.APPLIED)
+        .select_related("group", "user")
+        .first()
+    )
+    if membership is None:
+        raise Http404(_("No such membership"))
+    return membership
+
+
 def access_membership(
     user: Any, group: Group, membership_id: int, *, write: bool = False
 ) -> Membership:

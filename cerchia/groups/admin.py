@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cerchia.groups.models import Group, Membership
+from cerchia.groups.models import Group, Membership, Objection
 
 
 class MembershipInline(admin.TabularInline):
@@ -28,5 +28,13 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "group", "status", "role", "joined_at"]
     list_filter = ["status", "role", "group__kind"]
     search_fields = ["user__email", "group__name", "group__slug"]
-    raw_id_fields = ["user", "group", "invited_by"]
+    raw_id_fields = ["user", "group", "invited_by", "sponsor", "seat_profession"]
     list_select_related = ["user", "group"]
+
+
+@admin.register(Objection)
+class ObjectionAdmin(admin.ModelAdmin):
+    list_display = ["membership", "member", "created_at"]
+    search_fields = ["member__email", "membership__user__email", "membership__group__name"]
+    raw_id_fields = ["membership", "member"]
+    list_select_related = ["membership__user", "membership__group", "member"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -12,8 +13,8 @@ from cerchia.accounts.models import User
 from cerchia.api.auth import OPTIONAL
 from cerchia.api.pagination import page
 from cerchia.groups import services
-from cerchia.groups.access import access_group, access_membership, rights_in
-from cerchia.groups.models import Group, Membership
+from cerchia.groups.access import access_application, access_group, access_membership, rights_in
+from cerchia.groups.models import Group, Membership, Objection
 from cerchia.groups.selectors import directory, member_cards, member_rows, open_seats
 from cerchia.lib.http import ApiRequest
 
@@ -88,6 +89,13 @@ class MembershipOut(Schema):
     status: str
     role: str
     leave_reason: str
+    sponsor: int | None
+    applied_at: datetime.datetime | None
+    objections_close_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_sponsor(obj: Membership) -> int | None:
+        return obj.sponsor_id
 
     @staticmethod
     def resolve_group(obj: Membership) -> int:
@@ -124,6 +132,36 @@ class OpenSeatsOut(Schema):
 
 class JoinIn(Schema):
     message: str = ""
+    sponsor_email: str = ""  # where the group asks applicants for a sponsor
+
+
+class ApproveIn(Schema):
+    despite_objections: bool = False
+
+
+class ObjectionIn(Schema):
+    reason: str
+
+
+class ObjectionOut(Schema):
+    id: int
+    membership: int
+    member: int
+    reason: str
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_membership(obj: Objection) -> int:
+        return obj.membership_id
+
+    @staticmethod
+    def resolve_member(obj: Objection) -> int:
+        return obj.member_id
+
+
+class ObjectionPage(Schema):
+    items: list[ObjectionOut]
+    count: int
 
 
 class LeaveIn(Schema):
@@ -183,8 +221,12 @@ def patch_group(request: ApiRequest, group_id: int, payload: GroupPatch) -> Grou
 )
 def join(request: ApiRequest, group_id: int, payload: JoinIn | None = None) -> Membership:
     group = access_group(request.auth, group_id)
-    message = payload.message if payload else ""
-    return services.join_group(group, request.auth, message=message)
+    return services.join_group(
+        group,
+        request.auth,
+        message=payload.message if payload else "",
+        sponsor_email=payload.sponsor_email if payload else "",
+    )
 
 
 @router.post("/{group_id}/leave", response=MembershipOut, summary="Leave a group")
@@ -276,11 +318,43 @@ def decline(request: ApiRequest, group_id: int) -> Membership:
     response=MembershipOut,
     summary="Approve a request or application (reviewers)",
 )
-def approve(request: ApiRequest, group_id: int, membership_id: int) -> Membership:
+def approve(
+    request: ApiRequest, group_id: int, membership_id: int, payload: ApproveIn | None = None
+) -> Membership:
     user = request.auth
     group = access_group(user, group_id)
     membership = access_membership(user, group, membership_id, write=True)
-    return services.approve_membership(membership, actor=user)
+    return services.approve_membership(
+        membership, actor=user, despite_objections=bool(payload and payload.despite_objections)
+    )
+
+
+@router.post(
+    "/{group_id}/members/{membership_id}/objections",
+    response={201: ObjectionOut},
+    summary="Object to an application while its objection window is open (members)",
+)
+def object_to(
+    request: ApiRequest, group_id: int, membership_id: int, payload: ObjectionIn
+) -> Status[Objection]:
+    group = access_group(request.auth, group_id)
+    membership = access_application(request.auth, group, membership_id)
+    objection = services.object_to_application(
+        membership, actor=request.auth, reason=payload.reason
+    )
+    return Status(201, objection)
+
+
+@router.get(
+    "/{group_id}/members/{membership_id}/objections",
+    response=ObjectionPage,
+    summary="The objections to an application (reviewers)",
+)
+def objections(request: ApiRequest, group_id: int, membership_id: int) -> dict[str, Any]:
+    group = access_group(request.auth, group_id)
+    membership = access_membership(request.auth, group, membership_id, write=True)
+    items = list(membership.objections.all())
+    return {"items": items, "count": len(items)}
 
 
 @router.post(

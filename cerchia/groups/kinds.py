@@ -97,6 +97,9 @@ class KindRules:
     renewal_window_days: int = field(
         default=30, metadata=_tunable(0, 120, _("Renewal window before expiry (days)"))
     )
+    sponsor_required: bool = field(
+        default=False, metadata=_switch(_("Applicants need a sponsor among the members"))
+    )
     objection_window_days: int = field(
         default=0, metadata=_tunable(0, 30, _("Objection window for new members (days)"))
     )
@@ -157,6 +160,7 @@ KIND_RULES: dict[str, KindRules] = {
         follow_up_days=7,
         grace_days=30,
         renewal_window_days=30,
+        sponsor_required=True,
         objection_window_days=7,
     ),
     # Trade shows, workshops, meetups: no commitment, follow-up within 3 days.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -187,6 +188,16 @@ class Membership(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    sponsor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sponsor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # When the application was made: the objection window runs from here.
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("invited by"),
@@ -231,12 +242,54 @@ class Membership(models.Model):
         return self.status == self.Status.ACTIVE
 
     @property
+    def objections_close_at(self) -> datetime.datetime | None:
+        """Until when members may object to this application (None: no window)."""
+        days = self.group.rules.objection_window_days
+        if self.status != self.Status.APPLIED or not days or self.applied_at is None:
+            return None
+        return self.applied_at + datetime.timedelta(days=days)
+
+    def objection_window_open(self, now: datetime.datetime) -> bool:
+        closes = self.objections_close_at
+        return closes is not None and now < closes
+
+    @property
     def can_manage(self) -> bool:
         return self.is_active and self.role in MANAGER_ROLES
 
     @property
     def can_review(self) -> bool:
         return self.is_active and self.role in REVIEWER_ROLES
+
+
+class Objection(models.Model):
+    """A member's objection to an application, during the group's objection window."""
+
+    membership = models.ForeignKey(
+        Membership,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="objections",
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "member"], name="objection_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} objects to {self.membership}"
 
 
 # Waiting for the group's decision.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from cerchia.accounts.models import ContactSphere, Profession
 from cerchia.accounts.selectors import reach_map, visible_card
@@ -35,7 +37,7 @@ def member_rows(
     rights = rights or rights_in(viewer, group)
     qs = (
         Membership.objects.filter(group=group)
-        .select_related("user__profile__profession__sphere")
+        .select_related("group", "user__profile__profession__sphere")
         .order_by("user__profile__display_name", "pk")
     )
     if status == "active":
@@ -43,7 +45,11 @@ def member_rows(
     if status in ("requested", "applied", "invited") and rights.reviewer:
         return qs.filter(status=status)
     if status == "awaiting" and rights.reviewer:  # requests and applications together
-        return qs.filter(status__in=AWAITING_STATUSES)
+        return (
+            qs.filter(status__in=AWAITING_STATUSES)
+            .select_related("sponsor__profile")
+            .prefetch_related("objections__member__profile")
+        )
     return qs.none()
 
 
@@ -74,6 +80,19 @@ def open_seats(group: Group) -> list[tuple[ContactSphere, list[Profession]]]:
     for profession in free:
         by_sphere.setdefault(profession.sphere_id, (profession.sphere, []))[1].append(profession)
     return list(by_sphere.values())
+
+
+def applications_open_to_objection(group: Group) -> QuerySet[Membership]:
+    """Applications whose objection window is still open, oldest first."""
+    days = group.rules.objection_window_days
+    if not days:
+        return Membership.objects.none()
+    since = timezone.now() - datetime.timedelta(days=days)
+    return (
+        Membership.objects.filter(group=group, status="applied", applied_at__gt=since)
+        .select_related("group", "user__profile__profession__sphere", "sponsor__profile")
+        .order_by("applied_at")
+    )
 
 
 def groups_run_by(user: Any) -> QuerySet[Group]:

@@ -8,8 +8,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cerchia.accounts.models import Profession, User
 from cerchia.audit.services import record
@@ -21,6 +23,7 @@ from cerchia.groups.models import (
     MANAGER_ROLES,
     Group,
     Membership,
+    Objection,
 )
 from cerchia.lib.validators import validate_currency, validate_time_zone
 
@@ -256,7 +259,33 @@ def _lock_membership(group: Group, user: User) -> Membership | None:
 
 
 @transaction.atomic
-def join_group(group: Group, user: User, *, message: str = "") -> Membership:
+def _sponsor(group: Group, user: User, email: str) -> User | None:
+    """The member who vouches for an applicant: an active member of the group, not oneself."""
+    email = email.strip()
+    if not email:
+        if group.rules.sponsor_required and group.join_policy == JoinPolicy.APPLICATION:
+            raise GroupError(
+                _("%(group)s asks for a sponsor: give the email of a member who vouches for you.")
+                % {"group": group.name}
+            )
+        return None
+    sponsor = User.objects.filter(
+        email__iexact=email,
+        memberships__group=group,
+        memberships__status=Membership.Status.ACTIVE,
+    ).first()
+    if sponsor is None or sponsor.pk == user.pk:
+        raise GroupError(
+            _("%(email)s is not a member of %(group)s who can sponsor you.")
+            % {"email": email, "group": group.name}
+        )
+    return sponsor
+
+
+@transaction.atomic
+def join_group(
+    group: Group, user: User, *, message: str = "", sponsor_email: str = ""
+) -> Membership:
     """Join as the group's policy allows: open → active; request/application → awaiting
     review; invitation → refused unless invited (then the invitation is accepted)."""
     if not group.rules.accepts_members:
@@ -291,6 +320,10 @@ def join_group(group: Group, user: User, *, message: str = "") -> Membership:
     membership.left_at = None
     # Checked on asking too, so nobody applies for a seat that is already taken.
     seat = _seat_for(group, user)
+    membership.sponsor = (
+        _sponsor(group, user, sponsor_email) if status == Membership.Status.APPLIED else None
+    )
+    membership.applied_at = now if status == Membership.Status.APPLIED else None
     membership.seat_profession = seat if status == Membership.Status.ACTIVE else None
     _save_new_or_refuse(
         membership, _("You already have a membership in %(group)s.") % {"group": group.name}
@@ -365,14 +398,59 @@ def decline_invitation(membership: Membership, *, actor: User) -> Membership:
 
 
 @transaction.atomic
-def approve_membership(membership: Membership, *, actor: User) -> Membership:
+def approve_membership(
+    membership: Membership, *, actor: User, despite_objections: bool = False
+) -> Membership:
+    """Admit an applicant. Where the group has an objection window, members have it in full
+    first; silence is consent, and objections must be read and overruled explicitly."""
     if not can_review(actor, membership.group):
         raise GroupError(_("Only the group's reviewers may approve members."))
     if membership.status not in (Membership.Status.REQUESTED, Membership.Status.APPLIED):
         raise GroupError(_("This person is not waiting for approval."))
+    closes = membership.objections_close_at
+    if closes is not None and timezone.now() < closes:
+        raise GroupError(
+            _("Members may object until %(date)s: decide after that.")
+            % {"date": date_format(timezone.localtime(closes), "DATETIME_FORMAT")}
+        )
+    objections = membership.objections.count()
+    if objections and not despite_objections:
+        raise GroupError(
+            ngettext(
+                "%(n)d member objected: read the objection, then approve despite it or reject.",
+                "%(n)d members objected: read the objections, then approve despite them or reject.",
+                objections,
+            )
+            % {"n": objections}
+        )
     _activate(membership)
-    record(actor, "groups.membership.approved", membership, {"group": membership.group_id})
+    data: dict[str, Any] = {"group": membership.group_id}
+    if objections:
+        data["objections_overruled"] = objections
+    record(actor, "groups.membership.approved", membership, data)
     return membership
+
+
+@transaction.atomic
+def object_to_application(membership: Membership, *, actor: User, reason: str) -> Objection:
+    """An active member objects to an application while the objection window is open."""
+    group = membership.group
+    if not Membership.objects.active().filter(group=group, user=actor).exists():
+        raise GroupError(_("Only members of %(group)s may object.") % {"group": group.name})
+    if membership.user_id == actor.pk:
+        raise GroupError(_("You cannot object to your own application."))
+    if not membership.objection_window_open(timezone.now()):
+        raise GroupError(_("This application is not open to objections."))
+    reason = reason.strip()
+    if not reason:
+        raise GroupError(_("Say why you object: the membership committee reads it."))
+    objection, created = Objection.objects.get_or_create(
+        membership=membership, member=actor, defaults={"reason": reason[:2000]}
+    )
+    if not created:
+        raise GroupError(_("You have already objected to this application."))
+    record(actor, "groups.application.objected", membership, {"group": group.pk})
+    return objection
 
 
 @transaction.atomic

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<slug:slug>/invite/", views.invite, name="invite"),
     path("<slug:slug>/members/<int:membership_id>/decide/", views.decide, name="decide"),
     path("<slug:slug>/members/<int:membership_id>/role/", views.change_role, name="role"),
+    path("<slug:slug>/members/<int:membership_id>/object/", views.object_to, name="object"),
 ]

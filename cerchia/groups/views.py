@@ -9,12 +9,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cerchia.groups import services
-from cerchia.groups.access import Rights, access_group, access_membership, membership_of, rights_in
+from cerchia.groups.access import (
+    Rights,
+    access_application,
+    access_group,
+    access_membership,
+    membership_of,
+    rights_in,
+)
 from cerchia.groups.forms import GroupForm, GroupSettingsForm, InviteForm, RoleForm
 from cerchia.groups.kinds import CREATABLE_KINDS, Kind
 from cerchia.groups.models import Group, Membership
+from cerchia.groups.selectors import (
+    applications_open_to_objection,
+    groups_run_by,
+    member_cards,
+    member_rows,
+    open_seats,
+)
 from cerchia.groups.selectors import directory as directory_query
-from cerchia.groups.selectors import groups_run_by, member_cards, member_rows, open_seats
 from cerchia.lib.http import AuthedRequest, HtmxRequest
 
 
@@ -76,6 +89,13 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         request.GET.get("page")
     )
     context = _panel_context(request, group, rights)
+    # Members see the applications they may still object to (not their own).
+    own = rights.membership
+    objectable = (
+        list(applications_open_to_objection(group).exclude(user_id=own.user_id))
+        if own is not None and own.is_active
+        else []
+    )
     context.update(
         {
             "reviewer": rights.reviewer,
@@ -88,6 +108,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "invited": list(member_rows(viewer, group, status="invited", rights=rights)),
             "children": Group.objects.visible_to(viewer).filter(parent=group),
             "rules": group.rules,
+            "objectable": objectable,
             "open_seats": open_seats(group) if rights.sees_members else [],
             "invite_form": InviteForm(),
             "roles": Membership.Role.choices,
@@ -128,6 +149,7 @@ def join(request: AuthedRequest, slug: str) -> HttpResponse:
             group,
             request.user,
             message=request.POST.get("message", ""),
+            sponsor_email=request.POST.get("sponsor", ""),
         )
     except services.GroupError as exc:
         messages.error(request, str(exc))
@@ -201,8 +223,13 @@ def decide(request: AuthedRequest, slug: str, membership_id: int) -> HttpRespons
     group = access_group(request.user, slug)
     membership = access_membership(request.user, group, membership_id, write=True)
     try:
-        if request.POST.get("decision") == "approve":
-            services.approve_membership(membership, actor=request.user)
+        decision = request.POST.get("decision")
+        if decision in ("approve", "approve_despite_objections"):
+            services.approve_membership(
+                membership,
+                actor=request.user,
+                despite_objections=decision == "approve_despite_objections",
+            )
             messages.success(request, _("Approved."))
         else:
             services.reject_membership(
@@ -213,6 +240,22 @@ def decide(request: AuthedRequest, slug: str, membership_id: int) -> HttpRespons
             messages.info(request, _("Rejected."))
     except services.GroupError as exc:
         messages.error(request, str(exc))
+    return redirect(group)
+
+
+@login_required
+@require_POST
+def object_to(request: AuthedRequest, slug: str, membership_id: int) -> HttpResponse:
+    group = access_group(request.user, slug)
+    membership = access_application(request.user, group, membership_id)
+    try:
+        services.object_to_application(
+            membership, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except services.GroupError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.info(request, _("Your objection is recorded for the membership committee."))
     return redirect(group)
 
 

@@ -74,7 +74,13 @@ def test_two_requests_creating_the_informal_network_make_only_one() -> None:
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the seat race needs PostgreSQL")
 def test_two_approvals_for_one_seat_at_the_same_moment_admit_only_one() -> None:
     owner = make_user("owner@example.org")
-    chapter = create_group(owner, name="Chapter", kind="lead_group", join_policy="application")
+    chapter = create_group(
+        owner,
+        name="Chapter",
+        kind="lead_group",
+        join_policy="application",
+        rule_overrides={"sponsor_required": False, "objection_window_days": 0},
+    )
     first = join_group(chapter, make_user("florist1@example.org", profession="florist"))
     second = join_group(chapter, make_user("florist2@example.org", profession="florist"))
 

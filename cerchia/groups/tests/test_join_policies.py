@@ -36,10 +36,12 @@ def test_joining_a_request_group_waits_for_approval(cast):
 
 
 def test_joining_an_application_group_files_an_application(cast):
-    membership = join_group(cast.organisation, cast.outsider)
+    membership = join_group(cast.organisation, cast.outsider, sponsor_email=cast.owner.email)
 
     membership.refresh_from_db()
     assert membership.status == Membership.Status.APPLIED
+    assert membership.sponsor == cast.owner
+    assert membership.applied_at is not None
     assert membership.joined_at is None
     assert audit_of(membership, "groups.membership.applied").actor == cast.outsider
     assert not group_audit("groups.membership.joined").exists()
@@ -130,7 +132,7 @@ def test_a_rejected_applicant_may_apply_again(cast):
     membership = Membership.objects.get(group=cast.group, user=cast.visitor)
     Membership.objects.filter(pk=membership.pk).update(status="rejected")
 
-    again = join_group(cast.group, cast.visitor)
+    again = join_group(cast.group, cast.visitor, sponsor_email=cast.member.email)
 
     assert again.pk == membership.pk
     assert again.status == "applied"
@@ -140,11 +142,18 @@ def test_a_rejected_applicant_may_apply_again(cast):
 
 
 def test_api_join_answers_with_the_new_status(cast):
-    response = send_json(cast.api("outsider"), "post", f"{API}/{cast.organisation.pk}/join")
+    response = send_json(
+        cast.api("outsider"),
+        "post",
+        f"{API}/{cast.organisation.pk}/join",
+        {"sponsor_email": cast.owner.email},
+    )
 
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "applied"
+    assert body["sponsor"] == cast.owner.pk
+    assert body["objections_close_at"] is not None
     assert body["group"] == cast.organisation.pk
     assert body["user"] == cast.outsider.pk
     assert Membership.objects.get(pk=body["id"]).status == "applied"
@@ -155,7 +164,7 @@ def test_api_join_keeps_the_message(cast):
         cast.api("outsider"),
         "post",
         f"{API}/{cast.organisation.pk}/join",
-        {"message": "Plumber in Rome"},
+        {"message": "Plumber in Rome", "sponsor_email": cast.owner.email},
     )
 
     assert response.status_code == 200

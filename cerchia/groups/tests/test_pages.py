@@ -140,7 +140,8 @@ def test_join_page_welcomes_a_new_member_of_an_open_group(cast):
 
 def test_join_page_sends_an_application_with_its_message(cast):
     response = cast.client("outsider").post(
-        f"/groups/{cast.organisation.slug}/join/", {"message": "I am a plumber"}
+        f"/groups/{cast.organisation.slug}/join/",
+        {"message": "I am a plumber", "sponsor": cast.owner.email},
     )
 
     assert messages_of(response) == ["Your application to Referral Org is sent."]

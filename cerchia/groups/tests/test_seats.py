@@ -20,13 +20,15 @@ from cerchia.groups.services import (
 
 @pytest.fixture
 def chapter(cast):
-    """A public chapter run by the owner (an accountant, who holds that seat)."""
+    """A public chapter run by the owner (an accountant, who holds that seat). Sponsors and the
+    objection window have tests of their own, so they are off here."""
     return create_group(
         cast.owner,
         name="Bologna Nord",
         kind="lead_group",
         visibility="public",
         join_policy="application",
+        rule_overrides={"sponsor_required": False, "objection_window_days": 0},
     )
 
 
@@ -101,7 +103,9 @@ def test_leaving_frees_the_seat(cast, chapter):
 
 def test_a_group_that_turns_the_rule_off_admits_two_of_a_profession(cast, chapter):
     update_group(
-        chapter, actor=cast.owner, changes={"rule_overrides": {"one_seat_per_profession": False}}
+        chapter,
+        actor=cast.owner,
+        changes={"rule_overrides": {**chapter.rule_overrides, "one_seat_per_profession": False}},
     )
     second_accountant = make_user("accountant2@example.org", profession="accountant")
 
