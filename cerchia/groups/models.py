@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
@@ -249,9 +250,10 @@ class Membership(models.Model):
             return None
         return self.applied_at + datetime.timedelta(days=days)
 
-    def objection_window_open(self, now: datetime.datetime) -> bool:
+    @property
+    def objection_window_open(self) -> bool:
         closes = self.objections_close_at
-        return closes is not None and now < closes
+        return closes is not None and timezone.now() < closes
 
     @property
     def can_manage(self) -> bool:

@@ -408,7 +408,7 @@ def approve_membership(
     if membership.status not in (Membership.Status.REQUESTED, Membership.Status.APPLIED):
         raise GroupError(_("This person is not waiting for approval."))
     closes = membership.objections_close_at
-    if closes is not None and timezone.now() < closes:
+    if closes is not None and membership.objection_window_open:
         raise GroupError(
             _("Members may object until %(date)s: decide after that.")
             % {"date": date_format(timezone.localtime(closes), "DATETIME_FORMAT")}
@@ -439,7 +439,7 @@ def object_to_application(membership: Membership, *, actor: User, reason: str) -
         raise GroupError(_("Only members of %(group)s may object.") % {"group": group.name})
     if membership.user_id == actor.pk:
         raise GroupError(_("You cannot object to your own application."))
-    if not membership.objection_window_open(timezone.now()):
+    if not membership.objection_window_open:
         raise GroupError(_("This application is not open to objections."))
     reason = reason.strip()
     if not reason:

@@ -159,9 +159,12 @@ def test_members_object_through_the_page_and_reviewers_read_it(cast, chapter, ap
             {"reason": "Owes money to a member"},
         )
 
-        review = cast.client("owner").get(chapter.get_absolute_url()).content.decode()
-    assert "Owes money to a member" in review
-    assert 'value="approve_despite_objections"' in review
+        during = cast.client("owner").get(chapter.get_absolute_url()).content.decode()
+    with time_machine.travel(AFTER_WINDOW, tick=False):
+        after = cast.client("owner").get(chapter.get_absolute_url()).content.decode()
+    assert "Owes money to a member" in during
+    assert 'value="approve" disabled' in during
+    assert 'value="approve_despite_objections"' in after
 
 
 def test_outsiders_cannot_see_or_object_to_applications(cast, chapter, applicant):
