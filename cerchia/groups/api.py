@@ -14,6 +14,7 @@ from cerchia.api.auth import OPTIONAL
 from cerchia.api.pagination import page
 from cerchia.groups import services
 from cerchia.groups.access import access_application, access_group, access_membership, rights_in
+from cerchia.groups.kinds import ELIGIBILITY_QUESTIONS
 from cerchia.groups.models import Group, Membership, Objection
 from cerchia.groups.selectors import directory, member_cards, member_rows, open_seats
 from cerchia.lib.http import ApiRequest
@@ -36,6 +37,24 @@ class GroupOut(Schema):
     join_policy: str
     rules: dict[str, Any]
     url: str
+    custom_questions: list[str]
+    application_questions: list[dict[str, Any]]
+
+    @staticmethod
+    def resolve_application_questions(obj: Group) -> list[dict[str, Any]]:
+        """What an applicant must answer: the standard questions the rules ask, by code."""
+        return [
+            {
+                "code": code,
+                "label": str(ELIGIBILITY_QUESTIONS[code].label),
+                "number": ELIGIBILITY_QUESTIONS[code].number,
+                "choices": [
+                    {"value": value, "label": str(label)}
+                    for value, label in ELIGIBILITY_QUESTIONS[code].choices
+                ],
+            }
+            for code in obj.rules.eligibility_questions
+        ]
 
     @staticmethod
     def resolve_parent(obj: Group) -> int | None:
@@ -63,6 +82,7 @@ class GroupIn(Schema):
     visibility: str = ""
     join_policy: str = ""
     rule_overrides: dict[str, Any] = {}
+    custom_questions: list[str] = []
 
 
 class GroupPatch(Schema):
@@ -75,6 +95,7 @@ class GroupPatch(Schema):
     visibility: str | None = None
     join_policy: str | None = None
     rule_overrides: dict[str, Any] | None = None
+    custom_questions: list[str] | None = None
 
 
 class GroupPage(Schema):
@@ -89,6 +110,7 @@ class MembershipOut(Schema):
     status: str
     role: str
     leave_reason: str
+    answers: dict[str, Any]
     sponsor: int | None
     applied_at: datetime.datetime | None
     objections_close_at: datetime.datetime | None
@@ -133,6 +155,8 @@ class OpenSeatsOut(Schema):
 class JoinIn(Schema):
     message: str = ""
     sponsor_email: str = ""  # where the group asks applicants for a sponsor
+    # Answers to the group's application questions: {code: answer, "custom": [answers]}.
+    answers: dict[str, Any] = {}
 
 
 class ApproveIn(Schema):
@@ -226,6 +250,7 @@ def join(request: ApiRequest, group_id: int, payload: JoinIn | None = None) -> M
         request.auth,
         message=payload.message if payload else "",
         sponsor_email=payload.sponsor_email if payload else "",
+        answers=payload.answers if payload else {},
     )
 
 

@@ -60,6 +60,12 @@ class GroupSettingsForm(forms.Form):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=[(t, t) for t in TIME_ZONES])
     visibility = forms.ChoiceField(label=_("Visibility"), choices=GroupVisibility.choices)
     join_policy = forms.ChoiceField(label=_("Join policy"), choices=JoinPolicy.choices)
+    custom_questions = forms.CharField(
+        label=_("Your own questions for applicants"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line; every applicant must answer them."),
+    )
 
     def __init__(self, *args: Any, group: Group, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -97,6 +103,7 @@ class GroupSettingsForm(forms.Form):
                 "join_policy",
             )
         }
+        initial["custom_questions"] = "\n".join(group.custom_questions or [])
         for name, value in group.rules.as_dict().items():
             initial[f"rule_{name}"] = value
         return initial

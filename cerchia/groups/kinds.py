@@ -58,7 +58,6 @@ class KindRules:
     join_policies: tuple[str, ...] = tuple(JoinPolicy.values)
     child_kinds: tuple[str, ...] = ()
     weekly_meetings: bool = False
-    eligibility_questions: tuple[str, ...] = ()
     trust_levels: bool = False
     # Stricter profile defaults members are nudged to adopt in this kind (field -> level).
     profile_defaults: dict[str, str] = field(default_factory=dict)
@@ -103,6 +102,21 @@ class KindRules:
     objection_window_days: int = field(
         default=0, metadata=_tunable(0, 30, _("Objection window for new members (days)"))
     )
+    # Eligibility questions asked of applicants (ELIGIBILITY_QUESTIONS), one switch each.
+    ask_licence: bool = field(
+        default=False, metadata=_switch(_("Ask applicants: licence number and issuing body"))
+    )
+    ask_years_in_business: bool = field(
+        default=False, metadata=_switch(_("Ask applicants: years in business"))
+    )
+    ask_revenue_band: bool = field(
+        default=False, metadata=_switch(_("Ask applicants: yearly revenue band"))
+    )
+    ask_age_band: bool = field(default=False, metadata=_switch(_("Ask applicants: age band")))
+    ask_gender: bool = field(default=False, metadata=_switch(_("Ask applicants: gender")))
+    ask_alumni: bool = field(
+        default=False, metadata=_switch(_("Ask applicants: school or university attended"))
+    )
     competition_guidance: bool = field(
         default=False,
         metadata=_switch(_("Show confidentiality and antitrust guidance (groups of competitors)")),
@@ -118,9 +132,57 @@ class KindRules:
     def with_overrides(self, overrides: dict[str, Any]) -> KindRules:
         return dataclasses.replace(self, **clean_overrides(overrides))
 
+    @property
+    def eligibility_questions(self) -> tuple[str, ...]:
+        """The codes of the eligibility questions this group asks applicants."""
+        return tuple(code for code in ELIGIBILITY_QUESTIONS if getattr(self, f"ask_{code}"))
+
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in self.tunable_fields()}
 
+
+@dataclass(frozen=True)
+class Question:
+    label: Any
+    choices: tuple[tuple[str, Any], ...] = ()  # empty: free text (or a number)
+    number: bool = False
+
+
+# The standard eligibility questions (associations, chambers): what real groups ask.
+ELIGIBILITY_QUESTIONS: dict[str, Question] = {
+    "licence": Question(_("Licence number and issuing body")),
+    "years_in_business": Question(_("Years in business"), number=True),
+    "revenue_band": Question(
+        _("Yearly revenue"),
+        choices=(
+            ("under_100k", _("Under €100,000")),
+            ("100k_500k", _("€100,000–500,000")),
+            ("500k_1m", _("€500,000–1 million")),
+            ("1m_5m", _("€1–5 million")),
+            ("over_5m", _("Over €5 million")),
+        ),
+    ),
+    "age_band": Question(
+        _("Age"),
+        choices=(
+            ("under_18", _("Under 18")),
+            ("18_28", _("18–28")),
+            ("29_40", _("29–40")),
+            ("41_60", _("41–60")),
+            ("over_60", _("Over 60")),
+        ),
+    ),
+    "gender": Question(
+        _("Gender"),
+        choices=(
+            ("woman", _("Woman")),
+            ("man", _("Man")),
+            ("non_binary", _("Non-binary")),
+            ("undisclosed", _("Prefer not to say")),
+        ),
+    ),
+    "alumni": Question(_("School or university attended, and year")),
+}
 
 STRICT_PROFILE = {
     "display_name": "groups",
@@ -140,6 +202,7 @@ KIND_RULES: dict[str, KindRules] = {
         members_only_events=True,
         visitor_visit_limit=1,
         non_member_price=True,
+        ask_years_in_business=True,
         follow_up_days=7,
         grace_days=30,
         renewal_window_days=30,
@@ -149,7 +212,6 @@ KIND_RULES: dict[str, KindRules] = {
         default_join_policy=JoinPolicy.APPLICATION,
         child_kinds=(Kind.LEAD_GROUP,),
         weekly_meetings=True,
-        eligibility_questions=("profession", "sponsor"),
         one_seat_per_profession=True,
         members_only_events=True,
         visitor_visit_limit=2,
@@ -176,15 +238,8 @@ KIND_RULES: dict[str, KindRules] = {
         default_join_policy=JoinPolicy.APPLICATION,
         child_kinds=(Kind.ASSOCIATION, Kind.LEAD_GROUP),
         competition_guidance=True,
-        eligibility_questions=(
-            "licence",
-            "years_in_business",
-            "revenue_band",
-            "age_band",
-            "gender",
-            "alumni",
-            "profession",
-        ),
+        ask_licence=True,
+        ask_years_in_business=True,
         members_only_events=True,
         visitor_visit_limit=2,
         non_member_price=True,

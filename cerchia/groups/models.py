@@ -11,7 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from cerchia.groups.kinds import GroupVisibility, JoinPolicy, Kind, KindRules, rules_for
+from cerchia.groups.kinds import (
+    ELIGIBILITY_QUESTIONS,
+    GroupVisibility,
+    JoinPolicy,
+    Kind,
+    KindRules,
+    rules_for,
+)
 from cerchia.lib.validators import validate_currency, validate_time_zone
 
 # Stored untranslated; ``Group.title`` shows it in the reader's language.
@@ -87,6 +94,8 @@ class Group(models.Model):
     join_policy = models.CharField(
         _("join policy"), max_length=12, choices=JoinPolicy.choices, default=JoinPolicy.REQUEST
     )
+    # The group's own questions for applicants, on top of the standard ones its rules ask.
+    custom_questions = models.JSONField(_("questions for applicants"), default=list, blank=True)
     # Per-group overrides of the kind's tunable rules (validated by kinds.clean_overrides).
     rule_overrides = models.JSONField(_("rule overrides"), default=dict, blank=True)
     owner = models.ForeignKey(
@@ -179,6 +188,9 @@ class Membership(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, db_index=True)
     role = models.CharField(_("role"), max_length=24, choices=Role.choices, default=Role.MEMBER)
     message = models.TextField(_("message"), blank=True, max_length=2000)
+    # An applicant's answers to the eligibility questions: {code: answer, "custom": [answers]}.
+    # Seen by the applicant and the group's reviewers only.
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
     # The profession seat an active member holds where the group seats one member per
     # profession; a snapshot, so editing one's card does not move the seat.
     seat_profession = models.ForeignKey(
@@ -241,6 +253,18 @@ class Membership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    def answer_rows(self) -> list[tuple[Any, Any]]:
+        """The application's answers as (question, answer) pairs, in the reader's language."""
+        answers = self.answers if isinstance(self.answers, dict) else {}
+        rows: list[tuple[Any, Any]] = []
+        for code, question in ELIGIBILITY_QUESTIONS.items():
+            if code in answers:
+                rows.append(
+                    (question.label, dict(question.choices).get(answers[code], answers[code]))
+                )
+        rows.extend(zip(self.group.custom_questions or [], answers.get("custom", []), strict=False))
+        return rows
 
     @property
     def objections_close_at(self) -> datetime.datetime | None:

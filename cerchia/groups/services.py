@@ -16,7 +16,14 @@ from django.utils.translation import ngettext
 from cerchia.accounts.models import Profession, User
 from cerchia.audit.services import record
 from cerchia.groups.access import can_manage, can_review
-from cerchia.groups.kinds import CREATABLE_KINDS, JoinPolicy, Kind, clean_overrides, rules_for
+from cerchia.groups.kinds import (
+    CREATABLE_KINDS,
+    ELIGIBILITY_QUESTIONS,
+    JoinPolicy,
+    Kind,
+    clean_overrides,
+    rules_for,
+)
 from cerchia.groups.models import (
     GONE_STATUSES,
     INFORMAL_NETWORK_NAME,
@@ -66,6 +73,8 @@ def _validate_fields(fields: dict[str, Any], kind: str) -> None:
             validate_currency(fields["currency"])
         if "time_zone" in fields:
             validate_time_zone(fields["time_zone"])
+        if "custom_questions" in fields:
+            fields["custom_questions"] = clean_custom_questions(fields["custom_questions"])
         if "rule_overrides" in fields:
             fields["rule_overrides"] = clean_overrides(fields["rule_overrides"] or {})
     except ValidationError as exc:
@@ -88,6 +97,7 @@ def create_group(
     visibility: str = "",
     join_policy: str = "",
     rule_overrides: dict[str, Any] | None = None,
+    custom_questions: list[str] | None = None,
 ) -> Group:
     """Create a group; its creator becomes its first administrator."""
     if kind not in CREATABLE_KINDS:
@@ -111,6 +121,7 @@ def create_group(
         "visibility": visibility or rules.default_visibility,
         "join_policy": join_policy or rules.default_join_policy,
         "rule_overrides": rule_overrides or {},
+        "custom_questions": custom_questions or [],
     }
     _validate_fields(fields, kind)
     if slug:
@@ -148,6 +159,7 @@ def create_group(
 
 
 EDITABLE_GROUP_FIELDS = {
+    "custom_questions",
     "name",
     "description",
     "place",
@@ -258,7 +270,59 @@ def _lock_membership(group: Group, user: User) -> Membership | None:
     return Membership.objects.select_for_update().filter(group=group, user=user).first()
 
 
-@transaction.atomic
+MAX_CUSTOM_QUESTIONS = 10
+MAX_ANSWER_LENGTH = 500
+
+
+def clean_custom_questions(questions: Any) -> list[str]:
+    if isinstance(questions, str):
+        questions = questions.splitlines()
+    if not isinstance(questions, list | tuple):
+        raise GroupError(_("Questions for applicants must be a list."))
+    cleaned = [str(q).strip() for q in questions if str(q).strip()]
+    if len(cleaned) > MAX_CUSTOM_QUESTIONS:
+        raise GroupError(_("At most %(n)d questions for applicants.") % {"n": MAX_CUSTOM_QUESTIONS})
+    if any(len(q) > 200 for q in cleaned):
+        raise GroupError(_("A question for applicants may have at most 200 characters."))
+    return cleaned
+
+
+def clean_answers(group: Group, answers: Any) -> dict[str, Any]:
+    """The applicant's answers to every question the group asks, validated; each is required."""
+    answers = answers if isinstance(answers, dict) else {}
+    cleaned: dict[str, Any] = {}
+    for code in group.rules.eligibility_questions:
+        question = ELIGIBILITY_QUESTIONS[code]
+        value = str(answers.get(code, "") or "").strip()
+        if not value:
+            raise GroupError(_("Please answer: %(question)s") % {"question": question.label})
+        if question.choices and value not in dict(question.choices):
+            raise GroupError(
+                _("“%(value)s” is not an answer to: %(question)s")
+                % {"value": value, "question": question.label}
+            )
+        if question.number:
+            if not value.isdigit() or int(value) > 200:
+                raise GroupError(
+                    _("Answer with a whole number: %(question)s") % {"question": question.label}
+                )
+            cleaned[code] = int(value)
+        else:
+            cleaned[code] = value[:MAX_ANSWER_LENGTH]
+    custom = answers.get("custom") or []
+    if not isinstance(custom, list | tuple):
+        raise GroupError(_("Answers to the group's own questions must be a list."))
+    custom_answers = []
+    for index, question in enumerate(group.custom_questions or []):
+        value = str(custom[index]).strip() if index < len(custom) else ""
+        if not value:
+            raise GroupError(_("Please answer: %(question)s") % {"question": question})
+        custom_answers.append(value[:MAX_ANSWER_LENGTH])
+    if custom_answers:
+        cleaned["custom"] = custom_answers
+    return cleaned
+
+
 def _sponsor(group: Group, user: User, email: str) -> User | None:
     """The member who vouches for an applicant: an active member of the group, not oneself."""
     email = email.strip()
@@ -284,7 +348,12 @@ def _sponsor(group: Group, user: User, email: str) -> User | None:
 
 @transaction.atomic
 def join_group(
-    group: Group, user: User, *, message: str = "", sponsor_email: str = ""
+    group: Group,
+    user: User,
+    *,
+    message: str = "",
+    sponsor_email: str = "",
+    answers: dict[str, Any] | None = None,
 ) -> Membership:
     """Join as the group's policy allows: open → active; request/application → awaiting
     review; invitation → refused unless invited (then the invitation is accepted)."""
@@ -324,6 +393,9 @@ def join_group(
         _sponsor(group, user, sponsor_email) if status == Membership.Status.APPLIED else None
     )
     membership.applied_at = now if status == Membership.Status.APPLIED else None
+    membership.answers = (
+        clean_answers(group, answers) if status == Membership.Status.APPLIED else {}
+    )
     membership.seat_profession = seat if status == Membership.Status.ACTIVE else None
     _save_new_or_refuse(
         membership, _("You already have a membership in %(group)s.") % {"group": group.name}

@@ -18,7 +18,7 @@ from cerchia.groups.access import (
     rights_in,
 )
 from cerchia.groups.forms import GroupForm, GroupSettingsForm, InviteForm, RoleForm
-from cerchia.groups.kinds import CREATABLE_KINDS, Kind
+from cerchia.groups.kinds import CREATABLE_KINDS, ELIGIBILITY_QUESTIONS, Kind
 from cerchia.groups.models import Group, Membership
 from cerchia.groups.selectors import (
     applications_open_to_objection,
@@ -78,6 +78,9 @@ def _panel_context(
         "membership": rights.membership,
         "manager": rights.manager,
         "leave_reasons": Membership.LeaveReason.choices,
+        "questions": [
+            (code, ELIGIBILITY_QUESTIONS[code]) for code in group.rules.eligibility_questions
+        ],
     }
 
 
@@ -150,6 +153,14 @@ def join(request: AuthedRequest, slug: str) -> HttpResponse:
             request.user,
             message=request.POST.get("message", ""),
             sponsor_email=request.POST.get("sponsor", ""),
+            answers={
+                **{
+                    key[7:]: value
+                    for key, value in request.POST.items()
+                    if key.startswith("answer_")
+                },
+                "custom": request.POST.getlist("custom_answer"),
+            },
         )
     except services.GroupError as exc:
         messages.error(request, str(exc))
