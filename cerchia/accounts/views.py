@@ -26,6 +26,7 @@ from cerchia.accounts.services import (
     revoke_api_token,
     update_profile,
 )
+from cerchia.groups.models import AWAITING_STATUSES
 from cerchia.groups.selectors import my_memberships, pending_for_reviewer
 from cerchia.lib.http import AuthedRequest
 
@@ -38,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "active": [m for m in memberships if m.status == "active" and not m.group.is_informal],
         "invited": [m for m in memberships if m.status == "invited"],
-        "waiting": [m for m in memberships if m.status in ("requested", "applied")],
+        "waiting": [m for m in memberships if m.status in AWAITING_STATUSES],
         "to_review": list(pending_for_reviewer(request.user)[:20]),
     }
     return render(request, "home.html", context)

@@ -11,7 +11,14 @@ from django.utils import timezone
 from cerchia.accounts.models import ContactSphere, Profession
 from cerchia.accounts.selectors import reach_map, visible_card
 from cerchia.groups.access import Rights, rights_in
-from cerchia.groups.models import AWAITING_STATUSES, MANAGER_ROLES, Group, Membership
+from cerchia.groups.models import (
+    AWAITING_STATUSES,
+    GONE_STATUSES,
+    MANAGER_ROLES,
+    REVIEWER_ROLES,
+    Group,
+    Membership,
+)
 
 
 def directory(viewer: Any, *, kind: str = "", query: str = "") -> QuerySet[Group]:
@@ -111,7 +118,7 @@ def groups_run_by(user: Any) -> QuerySet[Group]:
 def my_memberships(user: Any) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user)
-        .exclude(status__in=("declined", "rejected", "left"))
+        .exclude(status__in=GONE_STATUSES)
         .select_related("group", "group__parent")
         .order_by("group__name")
     )
@@ -122,12 +129,12 @@ def pending_for_reviewer(user: Any) -> QuerySet[Membership]:
     reviewing = Membership.objects.filter(
         user=user,
         status="active",
-        role__in=("president", "vice_president", "administrator", "membership_committee"),
+        role__in=REVIEWER_ROLES,
     ).values("group_id")
     return (
         Membership.objects.filter(
             Q(group_id__in=reviewing) | Q(group__parent_id__in=reviewing),
-            status__in=("requested", "applied"),
+            status__in=AWAITING_STATUSES,
         )
         .select_related("group", "user__profile")
         .order_by("created_at")
