@@ -20,7 +20,7 @@ from cerchia.accounts.models import Profession, Profile, User
 from cerchia.audit.services import record
 from cerchia.groups.kinds import Kind
 from cerchia.groups.models import INFORMAL_NETWORK_NAME, Group, Membership
-from cerchia.groups.services import create_group, join_group
+from cerchia.groups.services import create_group, join_group, post_job
 
 PASSWORD = "cerchia-demo"  # noqa: S105 (the documented demo password)
 DOMAIN = "demo.cerchia.org"
@@ -471,6 +471,15 @@ def build(out: Any = sys.stderr) -> bool:
     _add(association, [giulia, *[u for u in members[90:160] if rng.random() < 0.45]])
     _set_role(association, maria, Membership.Role.MEMBER)
     _set_role(association, giulia, Membership.Role.ADMINISTRATOR)
+    post_job(
+        association,
+        author=maria,
+        title="Second photographer for the 2027 wedding season",
+        description="Ten weddings between May and September around Bologna; own gear needed.",
+        contact="maria@demo.cerchia.org",
+        place="Bologna",
+        public=True,
+    )
     _add(events, [maria, luca, *members[40:140]])
     _add(community, [maria, *members[100:200]])
     _set_role(community, sara, Membership.Role.MODERATOR)

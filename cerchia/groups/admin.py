@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cerchia.groups.models import Group, Membership, Objection
+from cerchia.groups.models import Group, JobPost, Membership, Objection
 
 
 class MembershipInline(admin.TabularInline):
@@ -38,3 +38,12 @@ class ObjectionAdmin(admin.ModelAdmin):
     search_fields = ["member__email", "membership__user__email", "membership__group__name"]
     raw_id_fields = ["membership", "member"]
     list_select_related = ["membership__user", "membership__group", "member"]
+
+
+@admin.register(JobPost)
+class JobPostAdmin(admin.ModelAdmin):
+    list_display = ["title", "group", "author", "public", "expires_on", "closed_at"]
+    list_filter = ["public", "group__kind"]
+    search_fields = ["title", "group__name", "author__email"]
+    raw_id_fields = ["group", "author"]
+    list_select_related = ["group", "author"]

@@ -15,8 +15,14 @@ from cerchia.api.pagination import page
 from cerchia.groups import services
 from cerchia.groups.access import access_application, access_group, access_membership, rights_in
 from cerchia.groups.kinds import ELIGIBILITY_QUESTIONS
-from cerchia.groups.models import Group, Membership, Objection
-from cerchia.groups.selectors import directory, member_cards, member_rows, open_seats
+from cerchia.groups.models import Group, JobPost, Membership, Objection
+from cerchia.groups.selectors import (
+    directory,
+    member_cards,
+    member_rows,
+    open_jobs,
+    open_seats,
+)
 from cerchia.lib.http import ApiRequest
 
 router = Router(tags=["groups"])
@@ -150,6 +156,41 @@ class OpenSeatsOut(Schema):
     one_seat_per_profession: bool
     count: int
     spheres: list[SeatSphereOut]
+
+
+class JobOut(Schema):
+    id: int
+    group: int
+    author: int
+    title: str
+    description: str
+    place: str
+    contact: str
+    public: bool
+    expires_on: datetime.date
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_group(obj: JobPost) -> int:
+        return obj.group_id
+
+    @staticmethod
+    def resolve_author(obj: JobPost) -> int:
+        return obj.author_id
+
+
+class JobIn(Schema):
+    title: str
+    description: str
+    contact: str
+    place: str = ""
+    expires_on: datetime.date | None = None
+    public: bool = False
+
+
+class JobPage(Schema):
+    items: list[JobOut]
+    count: int
 
 
 class JoinIn(Schema):
@@ -408,3 +449,34 @@ def put_role(request: ApiRequest, group_id: int, membership_id: int, payload: Ro
     group = access_group(user, group_id, write=True)
     membership = access_membership(user, group, membership_id, write=True)
     return services.set_role(membership, actor=user, role=payload.role)
+
+
+@router.get(
+    "/{group_id}/jobs",
+    response=JobPage,
+    auth=OPTIONAL,
+    summary="Open job posts: all for members, the public ones for others where allowed",
+)
+def list_jobs(
+    request: ApiRequest, group_id: int, limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
+    group = access_group(request.auth, group_id)
+    items, count = page(open_jobs(group, rights_in(request.auth, group)), limit, offset)
+    return {"items": items, "count": count}
+
+
+@router.post("/{group_id}/jobs", response={201: JobOut}, summary="Post a job (members)")
+def create_job(request: ApiRequest, group_id: int, payload: JobIn) -> Status[JobPost]:
+    group = access_group(request.auth, group_id)
+    return Status(201, services.post_job(group, author=request.auth, **payload.dict()))
+
+
+@router.post(
+    "/{group_id}/jobs/{job_id}/close",
+    response=JobOut,
+    summary="Close a job post (its author or the administrators)",
+)
+def close_job(request: ApiRequest, group_id: int, job_id: int) -> JobPost:
+    group = access_group(request.auth, group_id)
+    job = get_object_or_404(open_jobs(group, rights_in(request.auth, group)), pk=job_id)
+    return services.close_job(job, actor=request.auth)

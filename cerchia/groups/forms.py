@@ -132,3 +132,16 @@ class InviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
+class JobForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=160)
+    description = forms.CharField(
+        label=_("Description"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    place = forms.CharField(label=_("Place"), max_length=160, required=False)
+    contact = forms.CharField(label=_("How to apply"), max_length=200)
+    expires_on = forms.DateField(
+        label=_("Open until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    public = forms.BooleanField(label=_("Show it to the public too"), required=False)

@@ -117,6 +117,10 @@ class KindRules:
     ask_alumni: bool = field(
         default=False, metadata=_switch(_("Ask applicants: school or university attended"))
     )
+    jobs_board: bool = field(default=False, metadata=_switch(_("Jobs board for members")))
+    jobs_public: bool = field(
+        default=False, metadata=_switch(_("Job posts may be shown to the public"))
+    )
     competition_guidance: bool = field(
         default=False,
         metadata=_switch(_("Show confidentiality and antitrust guidance (groups of competitors)")),
@@ -203,6 +207,7 @@ KIND_RULES: dict[str, KindRules] = {
         visitor_visit_limit=1,
         non_member_price=True,
         ask_years_in_business=True,
+        jobs_board=True,
         follow_up_days=7,
         grace_days=30,
         renewal_window_days=30,
@@ -238,6 +243,8 @@ KIND_RULES: dict[str, KindRules] = {
         default_join_policy=JoinPolicy.APPLICATION,
         child_kinds=(Kind.ASSOCIATION, Kind.LEAD_GROUP),
         competition_guidance=True,
+        jobs_board=True,
+        jobs_public=True,
         ask_licence=True,
         ask_years_in_business=True,
         members_only_events=True,

@@ -288,6 +288,45 @@ class Membership(models.Model):
         return self.is_active and self.role in REVIEWER_ROLES
 
 
+class JobPostQuerySet(models.QuerySet["JobPost"]):
+    def open_on(self, day: datetime.date) -> JobPostQuerySet:
+        """Posts still open that day: not closed, not expired."""
+        return self.filter(closed_at__isnull=True, expires_on__gte=day)
+
+
+class JobPost(models.Model):
+    """A career opportunity on a group's jobs board; it expires on its own."""
+
+    group = models.ForeignKey(
+        Group, verbose_name=_("group"), on_delete=models.CASCADE, related_name="jobs"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    title = models.CharField(_("title"), max_length=160)
+    description = models.TextField(_("description"), max_length=4000)
+    place = models.CharField(_("place"), max_length=160, blank=True)
+    contact = models.CharField(_("how to apply"), max_length=200)
+    public = models.BooleanField(_("shown to the public"), default=False)
+    expires_on = models.DateField(_("open until"))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("posted"), auto_now_add=True)
+
+    objects = JobPostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("job post")
+        verbose_name_plural = _("job posts")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["group", "expires_on"], name="job_group_expiry_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Objection(models.Model):
     """A member's objection to an application, during the group's objection window."""
 

@@ -17,6 +17,7 @@ from cerchia.groups.models import (
     MANAGER_ROLES,
     REVIEWER_ROLES,
     Group,
+    JobPost,
     Membership,
 )
 
@@ -100,6 +101,19 @@ def applications_open_to_objection(group: Group) -> QuerySet[Membership]:
         .select_related("group", "user__profile__profession__sphere", "sponsor__profile")
         .order_by("applied_at")
     )
+
+
+def open_jobs(group: Group, rights: Rights) -> QuerySet[JobPost]:
+    """The jobs board as this person may see it: members see every open post, others the
+    public ones where the group allows public posts. Empty where the group has no board."""
+    rules = group.rules
+    if not rules.jobs_board:
+        return JobPost.objects.none()
+    jobs = JobPost.objects.filter(group=group).open_on(timezone.localdate())
+    member = rights.membership is not None and rights.membership.is_active
+    if not (member or rights.manager):
+        jobs = jobs.filter(public=True) if rules.jobs_public else jobs.none()
+    return jobs.select_related("author__profile").order_by("-created_at")
 
 
 def groups_run_by(user: Any) -> QuerySet[Group]:

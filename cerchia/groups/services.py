@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
@@ -29,6 +30,7 @@ from cerchia.groups.models import (
     INFORMAL_NETWORK_NAME,
     MANAGER_ROLES,
     Group,
+    JobPost,
     Membership,
     Objection,
 )
@@ -603,3 +605,63 @@ def set_role(membership: Membership, *, actor: User, role: str) -> Membership:
         {"group": membership.group_id, "from": previous, "to": role},
     )
     return membership
+
+
+MAX_JOB_DAYS = 120
+
+
+@transaction.atomic
+def post_job(
+    group: Group,
+    *,
+    author: User,
+    title: str,
+    description: str,
+    contact: str,
+    place: str = "",
+    expires_on: datetime.date | None = None,
+    public: bool = False,
+) -> JobPost:
+    """An active member posts a career opportunity; it is open until ``expires_on``."""
+    if not group.rules.jobs_board:
+        raise GroupError(_("%(group)s has no jobs board.") % {"group": group.name})
+    if not Membership.objects.active().filter(group=group, user=author).exists():
+        raise GroupError(_("Only members of %(group)s may post jobs.") % {"group": group.name})
+    title, description, contact = title.strip(), description.strip(), contact.strip()
+    if not title or not description or not contact:
+        raise GroupError(_("A job post needs a title, a description and how to apply."))
+    if len(title) > 160 or len(description) > 4000 or len(contact) > 200 or len(place) > 160:
+        raise GroupError(_("The job post is too long."))
+    today = timezone.localdate()
+    expires_on = expires_on or today + datetime.timedelta(days=30)
+    if not today <= expires_on <= today + datetime.timedelta(days=MAX_JOB_DAYS):
+        raise GroupError(
+            _("A job post stays open from today to at most %(n)d days ahead.") % {"n": MAX_JOB_DAYS}
+        )
+    if public and not group.rules.jobs_public:
+        raise GroupError(_("Jobs in %(group)s are for members only.") % {"group": group.name})
+    job = JobPost.objects.create(
+        group=group,
+        author=author,
+        title=title,
+        description=description,
+        contact=contact,
+        place=place.strip(),
+        expires_on=expires_on,
+        public=public,
+    )
+    record(author, "groups.job.posted", job, {"group": group.pk, "public": public})
+    return job
+
+
+@transaction.atomic
+def close_job(job: JobPost, *, actor: User) -> JobPost:
+    """Its author or the group's administrators take a post down before it expires."""
+    if job.author_id != actor.pk and not can_manage(actor, job.group):
+        raise GroupError(_("Only its author or the group's administrators may close this post."))
+    if job.closed_at is not None:
+        raise GroupError(_("This job post is already closed."))
+    job.closed_at = timezone.now()
+    job.save(update_fields=["closed_at"])
+    record(actor, "groups.job.closed", job, {"group": job.group_id})
+    return job

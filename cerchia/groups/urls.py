@@ -15,4 +15,6 @@ urlpatterns = [
     path("<slug:slug>/members/<int:membership_id>/decide/", views.decide, name="decide"),
     path("<slug:slug>/members/<int:membership_id>/role/", views.change_role, name="role"),
     path("<slug:slug>/members/<int:membership_id>/object/", views.object_to, name="object"),
+    path("<slug:slug>/jobs/", views.jobs, name="jobs"),
+    path("<slug:slug>/jobs/<int:job_id>/close/", views.close_job, name="close_job"),
 ]

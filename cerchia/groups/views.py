@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +21,7 @@ from cerchia.groups.access import (
     membership_of,
     rights_in,
 )
-from cerchia.groups.forms import GroupForm, GroupSettingsForm, InviteForm, RoleForm
+from cerchia.groups.forms import GroupForm, GroupSettingsForm, InviteForm, JobForm, RoleForm
 from cerchia.groups.kinds import CREATABLE_KINDS, ELIGIBILITY_QUESTIONS, Kind
 from cerchia.groups.models import Group, Membership
 from cerchia.groups.selectors import (
@@ -25,6 +29,7 @@ from cerchia.groups.selectors import (
     groups_run_by,
     member_cards,
     member_rows,
+    open_jobs,
     open_seats,
 )
 from cerchia.groups.selectors import directory as directory_query
@@ -285,3 +290,46 @@ def change_role(request: AuthedRequest, slug: str, membership_id: int) -> HttpRe
     else:
         messages.success(request, _("Role changed."))
     return redirect(group)
+
+
+def jobs(request: HtmxRequest, slug: str) -> HttpResponse:
+    group = access_group(request.user, slug)
+    if not group.rules.jobs_board:
+        raise Http404(_("This group has no jobs board."))
+    rights = rights_in(request.user, group)
+    member = rights.membership is not None and rights.membership.is_active
+    form = JobForm(
+        request.POST or None,
+        initial={"expires_on": timezone.localdate() + datetime.timedelta(days=30)},
+    )
+    if request.method == "POST":
+        if not member:
+            raise PermissionDenied(_("Only members may post jobs."))
+        if form.is_valid():
+            try:
+                services.post_job(group, author=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            except services.GroupError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Your job post is on the board."))
+                return redirect("groups:jobs", slug=group.slug)
+    page = Paginator(open_jobs(group, rights), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "groups/jobs.html",
+        {"group": group, "page": page, "form": form if member else None, "rights": rights},
+    )
+
+
+@login_required
+@require_POST
+def close_job(request: AuthedRequest, slug: str, job_id: int) -> HttpResponse:
+    group = access_group(request.user, slug)
+    job = get_object_or_404(open_jobs(group, rights_in(request.user, group)), pk=job_id)
+    try:
+        services.close_job(job, actor=request.user)
+    except services.GroupError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.info(request, _("The job post is closed."))
+    return redirect("groups:jobs", slug=group.slug)
