@@ -20,7 +20,14 @@ from cerchia.accounts.models import Profession, Profile, User
 from cerchia.audit.services import record
 from cerchia.groups.kinds import Kind
 from cerchia.groups.models import INFORMAL_NETWORK_NAME, Group, Membership
-from cerchia.groups.services import create_group, join_group, post_job
+from cerchia.groups.services import (
+    answer_mentoring,
+    create_group,
+    join_group,
+    post_job,
+    request_mentoring,
+    set_mentoring_preference,
+)
 
 PASSWORD = "cerchia-demo"  # noqa: S105 (the documented demo password)
 DOMAIN = "demo.cerchia.org"
@@ -471,6 +478,20 @@ def build(out: Any = sys.stderr) -> bool:
     _add(association, [giulia, *[u for u in members[90:160] if rng.random() < 0.45]])
     _set_role(association, maria, Membership.Role.MEMBER)
     _set_role(association, giulia, Membership.Role.ADMINISTRATOR)
+    # A mentoring pair: Giulia mentors Maria.
+    set_mentoring_preference(
+        association,
+        giulia,
+        as_mentor=True,
+        as_mentee=False,
+        topics="Growing a studio, pricing, first employees",
+    )
+    set_mentoring_preference(association, maria, as_mentor=False, as_mentee=True, topics="Pricing")
+    answer_mentoring(
+        request_mentoring(association, mentee=maria, mentor=giulia, note="Pricing my packages"),
+        actor=giulia,
+        accept=True,
+    )
     post_job(
         association,
         author=maria,

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from cerchia.groups.models import Group, JobPost, Membership, Objection
+from cerchia.groups.models import (
+    Group,
+    JobPost,
+    Membership,
+    Mentoring,
+    MentoringPreference,
+    Objection,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -47,3 +54,20 @@ class JobPostAdmin(admin.ModelAdmin):
     search_fields = ["title", "group__name", "author__email"]
     raw_id_fields = ["group", "author"]
     list_select_related = ["group", "author"]
+
+
+@admin.register(Mentoring)
+class MentoringAdmin(admin.ModelAdmin):
+    list_display = ["mentor", "mentee", "group", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["mentor__email", "mentee__email", "group__name"]
+    raw_id_fields = ["group", "mentor", "mentee"]
+    list_select_related = ["group", "mentor", "mentee"]
+
+
+@admin.register(MentoringPreference)
+class MentoringPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "group", "as_mentor", "as_mentee"]
+    list_filter = ["as_mentor", "as_mentee"]
+    search_fields = ["user__email", "group__name", "topics"]
+    raw_id_fields = ["group", "user"]

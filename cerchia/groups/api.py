@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -15,11 +16,20 @@ from cerchia.api.pagination import page
 from cerchia.groups import services
 from cerchia.groups.access import access_application, access_group, access_membership, rights_in
 from cerchia.groups.kinds import ELIGIBILITY_QUESTIONS
-from cerchia.groups.models import Group, JobPost, Membership, Objection
+from cerchia.groups.models import (
+    Group,
+    JobPost,
+    Membership,
+    Mentoring,
+    MentoringPreference,
+    Objection,
+)
 from cerchia.groups.selectors import (
     directory,
     member_cards,
     member_rows,
+    mentors_in,
+    my_mentorings,
     open_jobs,
     open_seats,
 )
@@ -190,6 +200,62 @@ class JobIn(Schema):
 
 class JobPage(Schema):
     items: list[JobOut]
+    count: int
+
+
+class MentorOut(Schema):
+    user_id: int
+    display_name: str
+    topics: str
+    room: int
+
+
+class MentorPage(Schema):
+    items: list[MentorOut]
+    count: int
+
+
+class PreferenceIn(Schema):
+    as_mentor: bool
+    as_mentee: bool
+    topics: str = ""
+
+
+class PreferenceOut(Schema):
+    as_mentor: bool
+    as_mentee: bool
+    topics: str
+
+
+class MentoringIn(Schema):
+    mentor: int
+    note: str = ""
+
+
+class MentoringOut(Schema):
+    id: int
+    group: int
+    mentor: int
+    mentee: int
+    status: str
+    note: str
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_group(obj: Mentoring) -> int:
+        return obj.group_id
+
+    @staticmethod
+    def resolve_mentor(obj: Mentoring) -> int:
+        return obj.mentor_id
+
+    @staticmethod
+    def resolve_mentee(obj: Mentoring) -> int:
+        return obj.mentee_id
+
+
+class MentoringPage(Schema):
+    items: list[MentoringOut]
     count: int
 
 
@@ -480,3 +546,81 @@ def close_job(request: ApiRequest, group_id: int, job_id: int) -> JobPost:
     group = access_group(request.auth, group_id)
     job = get_object_or_404(open_jobs(group, rights_in(request.auth, group)), pk=job_id)
     return services.close_job(job, actor=request.auth)
+
+
+def _mentoring_group(request: ApiRequest, group_id: int) -> Group:
+    """A group with mentoring that the caller is an active member of (403 otherwise)."""
+    group = access_group(request.auth, group_id)
+    rights = rights_in(request.auth, group)
+    if not (rights.membership is not None and rights.membership.is_active):
+        raise PermissionDenied(_("Mentoring is for members of this group."))
+    return group
+
+
+@router.get(
+    "/{group_id}/mentors",
+    response=MentorPage,
+    summary="Members who offer mentoring, with the room they have (members)",
+)
+def list_mentors(request: ApiRequest, group_id: int) -> dict[str, Any]:
+    group = _mentoring_group(request, group_id)
+    items = [
+        {
+            "user_id": row["preference"].user_id,
+            "display_name": row["preference"].user.profile.display_name,
+            "topics": row["preference"].topics,
+            "room": row["room"],
+        }
+        for row in mentors_in(group)
+    ]
+    return {"items": items, "count": len(items)}
+
+
+@router.put(
+    "/{group_id}/mentoring/preference",
+    response=PreferenceOut,
+    summary="Opt in or out as mentor and/or mentee (members)",
+)
+def put_preference(
+    request: ApiRequest, group_id: int, payload: PreferenceIn
+) -> MentoringPreference:
+    group = _mentoring_group(request, group_id)
+    return services.set_mentoring_preference(group, request.auth, **payload.dict())
+
+
+@router.get(
+    "/{group_id}/mentoring",
+    response=MentoringPage,
+    summary="My mentoring requests and pairs in this group",
+)
+def list_my_mentoring(request: ApiRequest, group_id: int) -> dict[str, Any]:
+    group = _mentoring_group(request, group_id)
+    items = list(my_mentorings(group, request.auth))
+    return {"items": items, "count": len(items)}
+
+
+@router.post(
+    "/{group_id}/mentoring", response={201: MentoringOut}, summary="Ask a mentor for mentoring"
+)
+def ask_mentor(request: ApiRequest, group_id: int, payload: MentoringIn) -> Status[Mentoring]:
+    group = _mentoring_group(request, group_id)
+    mentor = get_object_or_404(User, pk=payload.mentor)
+    pair = services.request_mentoring(group, mentee=request.auth, mentor=mentor, note=payload.note)
+    return Status(201, pair)
+
+
+@router.post(
+    "/{group_id}/mentoring/{mentoring_id}/{action}",
+    response=MentoringOut,
+    summary="Accept or decline a request (the mentor), or end a pair (either)",
+)
+def act_on_mentoring(
+    request: ApiRequest, group_id: int, mentoring_id: int, action: str
+) -> Mentoring:
+    group = _mentoring_group(request, group_id)
+    pair = get_object_or_404(my_mentorings(group, request.auth), pk=mentoring_id)
+    if action == "end":
+        return services.end_mentoring(pair, actor=request.auth)
+    if action not in ("accept", "decline"):
+        raise Http404(_("Not found"))
+    return services.answer_mentoring(pair, actor=request.auth, accept=action == "accept")

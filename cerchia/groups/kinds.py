@@ -121,6 +121,10 @@ class KindRules:
     jobs_public: bool = field(
         default=False, metadata=_switch(_("Job posts may be shown to the public"))
     )
+    mentoring: bool = field(default=False, metadata=_switch(_("Mentoring between members")))
+    mentee_cap: int = field(
+        default=3, metadata=_tunable(1, 10, _("Mentees a mentor may have at once"))
+    )
     competition_guidance: bool = field(
         default=False,
         metadata=_switch(_("Show confidentiality and antitrust guidance (groups of competitors)")),
@@ -245,6 +249,7 @@ KIND_RULES: dict[str, KindRules] = {
         competition_guidance=True,
         jobs_board=True,
         jobs_public=True,
+        mentoring=True,
         ask_licence=True,
         ask_years_in_business=True,
         members_only_events=True,

@@ -327,6 +327,80 @@ class JobPost(models.Model):
         return self.title
 
 
+class MentoringPreference(models.Model):
+    """A member's opt-in to mentoring in a group, as mentor and/or mentee, with topics."""
+
+    group = models.ForeignKey(
+        Group, verbose_name=_("group"), on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    as_mentor = models.BooleanField(_("offers mentoring"), default=False)
+    as_mentee = models.BooleanField(_("seeks a mentor"), default=False)
+    topics = models.CharField(_("topics"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("mentoring preference")
+        verbose_name_plural = _("mentoring preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="mentoring_preference_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group}"
+
+
+class Mentoring(models.Model):
+    """A mentoring pair in a group: requested by the mentee, accepted by the mentor."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        ACTIVE = "active", _("Active")
+        DECLINED = "declined", _("Declined")
+        ENDED = "ended", _("Ended")
+
+    group = models.ForeignKey(
+        Group, verbose_name=_("group"), on_delete=models.CASCADE, related_name="mentorings"
+    )
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("mentor"),
+        on_delete=models.CASCADE,
+        related_name="mentorings_as_mentor",
+    )
+    mentee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("mentee"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    note = models.CharField(_("what the mentee asks for"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mentoring")
+        verbose_name_plural = _("mentorings")
+        ordering = ["-created_at"]
+        constraints = [
+            # One open request or running pair between the same two people in a group.
+            models.UniqueConstraint(
+                fields=["group", "mentor", "mentee"],
+                condition=Q(status__in=["requested", "active"]),
+                name="mentoring_one_open_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mentor} → {self.mentee} ({self.status})"
+
+
 class Objection(models.Model):
     """A member's objection to an application, during the group's objection window."""
 

@@ -19,6 +19,8 @@ from cerchia.groups.models import (
     Group,
     JobPost,
     Membership,
+    Mentoring,
+    MentoringPreference,
 )
 
 
@@ -114,6 +116,37 @@ def open_jobs(group: Group, rights: Rights) -> QuerySet[JobPost]:
     if not (member or rights.manager):
         jobs = jobs.filter(public=True) if rules.jobs_public else jobs.none()
     return jobs.select_related("author__profile").order_by("-created_at")
+
+
+def mentors_in(group: Group) -> list[dict[str, Any]]:
+    """Active members who offer mentoring, with their topics and the room they have left."""
+    if not group.rules.mentoring:
+        return []
+    active = Membership.objects.filter(group=group, status="active").values("user_id")
+    mentors = (
+        MentoringPreference.objects.filter(group=group, as_mentor=True, user_id__in=active)
+        .select_related("user__profile__profession")
+        .annotate(
+            mentees=Count(
+                "user__mentorings_as_mentor",
+                filter=Q(
+                    user__mentorings_as_mentor__group=group,
+                    user__mentorings_as_mentor__status="active",
+                ),
+            )
+        )
+        .order_by("user__profile__display_name")
+    )
+    cap = group.rules.mentee_cap
+    return [{"preference": m, "room": max(cap - m.mentees, 0)} for m in mentors]
+
+
+def my_mentorings(group: Group, user: Any) -> QuerySet[Mentoring]:
+    return (
+        Mentoring.objects.filter(Q(mentor=user) | Q(mentee=user), group=group)
+        .select_related("mentor__profile", "mentee__profile")
+        .order_by("-created_at")
+    )
 
 
 def groups_run_by(user: Any) -> QuerySet[Group]:

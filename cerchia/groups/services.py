@@ -32,6 +32,8 @@ from cerchia.groups.models import (
     Group,
     JobPost,
     Membership,
+    Mentoring,
+    MentoringPreference,
     Objection,
 )
 from cerchia.lib.validators import validate_currency, validate_time_zone
@@ -665,3 +667,111 @@ def close_job(job: JobPost, *, actor: User) -> JobPost:
     job.save(update_fields=["closed_at"])
     record(actor, "groups.job.closed", job, {"group": job.group_id})
     return job
+
+
+def _require_mentoring(group: Group, user: User) -> None:
+    if not group.rules.mentoring:
+        raise GroupError(_("%(group)s has no mentoring.") % {"group": group.name})
+    if not Membership.objects.active().filter(group=group, user=user).exists():
+        raise GroupError(_("Mentoring is for members of %(group)s.") % {"group": group.name})
+
+
+@transaction.atomic
+def set_mentoring_preference(
+    group: Group, user: User, *, as_mentor: bool, as_mentee: bool, topics: str = ""
+) -> MentoringPreference:
+    """Opt in (or out) as a mentor and/or a mentee, with the topics one offers or seeks."""
+    _require_mentoring(group, user)
+    preference, _created = MentoringPreference.objects.update_or_create(
+        group=group,
+        user=user,
+        defaults={"as_mentor": as_mentor, "as_mentee": as_mentee, "topics": topics.strip()[:300]},
+    )
+    record(
+        user,
+        "groups.mentoring.preference_set",
+        preference,
+        {"group": group.pk, "as_mentor": as_mentor, "as_mentee": as_mentee},
+    )
+    return preference
+
+
+def _mentees_of(group: Group, mentor: User) -> int:
+    return Mentoring.objects.filter(
+        group=group, mentor=mentor, status=Mentoring.Status.ACTIVE
+    ).count()
+
+
+@transaction.atomic
+def request_mentoring(group: Group, *, mentee: User, mentor: User, note: str = "") -> Mentoring:
+    _require_mentoring(group, mentee)
+    if mentor.pk == mentee.pk:
+        raise GroupError(_("You cannot be your own mentor."))
+    offers = MentoringPreference.objects.filter(
+        group=group,
+        user=mentor,
+        as_mentor=True,
+        user__memberships__group=group,
+        user__memberships__status=Membership.Status.ACTIVE,
+    ).exists()
+    if not offers:
+        raise GroupError(
+            _("This member does not offer mentoring in %(group)s.") % {"group": group.name}
+        )
+    if _mentees_of(group, mentor) >= group.rules.mentee_cap:
+        raise GroupError(_("This mentor has no room for another mentee."))
+    mentoring = Mentoring(
+        group=group,
+        mentor=mentor,
+        mentee=mentee,
+        status=Mentoring.Status.REQUESTED,
+        note=note.strip()[:500],
+    )
+    try:
+        with transaction.atomic():
+            mentoring.save()
+    except IntegrityError:
+        raise GroupError(_("You have already asked this mentor.")) from None
+    record(mentee, "groups.mentoring.requested", mentoring, {"group": group.pk})
+    return mentoring
+
+
+@transaction.atomic
+def answer_mentoring(mentoring: Mentoring, *, actor: User, accept: bool) -> Mentoring:
+    """The mentor accepts (within the group's mentee cap) or declines a request."""
+    if mentoring.mentor_id != actor.pk:
+        raise GroupError(_("Only the mentor may answer this request."))
+    if mentoring.status != Mentoring.Status.REQUESTED:
+        raise GroupError(_("This request has already been answered."))
+    # Serialise a mentor's answers so two acceptances cannot pass the cap together.
+    MentoringPreference.objects.select_for_update().filter(
+        group=mentoring.group, user=actor
+    ).first()
+    if accept and _mentees_of(mentoring.group, actor) >= mentoring.group.rules.mentee_cap:
+        raise GroupError(
+            _("You already have %(n)d mentees, the most %(group)s allows.")
+            % {"n": mentoring.group.rules.mentee_cap, "group": mentoring.group.name}
+        )
+    mentoring.status = Mentoring.Status.ACTIVE if accept else Mentoring.Status.DECLINED
+    mentoring.answered_at = timezone.now()
+    mentoring.save()
+    record(
+        actor,
+        "groups.mentoring.accepted" if accept else "groups.mentoring.declined",
+        mentoring,
+        {"group": mentoring.group_id},
+    )
+    return mentoring
+
+
+@transaction.atomic
+def end_mentoring(mentoring: Mentoring, *, actor: User) -> Mentoring:
+    if actor.pk not in (mentoring.mentor_id, mentoring.mentee_id):
+        raise GroupError(_("Only the mentor or the mentee may end this mentoring."))
+    if mentoring.status != Mentoring.Status.ACTIVE:
+        raise GroupError(_("This mentoring is not running."))
+    mentoring.status = Mentoring.Status.ENDED
+    mentoring.ended_at = timezone.now()
+    mentoring.save()
+    record(actor, "groups.mentoring.ended", mentoring, {"group": mentoring.group_id})
+    return mentoring

@@ -16,5 +16,6 @@ urlpatterns = [
     path("<slug:slug>/members/<int:membership_id>/role/", views.change_role, name="role"),
     path("<slug:slug>/members/<int:membership_id>/object/", views.object_to, name="object"),
     path("<slug:slug>/jobs/", views.jobs, name="jobs"),
+    path("<slug:slug>/mentoring/", views.mentoring, name="mentoring"),
     path("<slug:slug>/jobs/<int:job_id>/close/", views.close_job, name="close_job"),
 ]

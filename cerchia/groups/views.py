@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cerchia.accounts.models import User
 from cerchia.groups import services
 from cerchia.groups.access import (
     Rights,
@@ -23,12 +24,14 @@ from cerchia.groups.access import (
 )
 from cerchia.groups.forms import GroupForm, GroupSettingsForm, InviteForm, JobForm, RoleForm
 from cerchia.groups.kinds import CREATABLE_KINDS, ELIGIBILITY_QUESTIONS, Kind
-from cerchia.groups.models import Group, Membership
+from cerchia.groups.models import Group, Membership, MentoringPreference
 from cerchia.groups.selectors import (
     applications_open_to_objection,
     groups_run_by,
     member_cards,
     member_rows,
+    mentors_in,
+    my_mentorings,
     open_jobs,
     open_seats,
 )
@@ -333,3 +336,54 @@ def close_job(request: AuthedRequest, slug: str, job_id: int) -> HttpResponse:
     else:
         messages.info(request, _("The job post is closed."))
     return redirect("groups:jobs", slug=group.slug)
+
+
+@login_required
+def mentoring(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Mentoring in a group: my preferences, the mentors with room, my requests and pairs."""
+    group = access_group(request.user, slug)
+    rights = rights_in(request.user, group)
+    if not group.rules.mentoring:
+        raise Http404(_("This group has no mentoring."))
+    if not (rights.membership is not None and rights.membership.is_active):
+        raise PermissionDenied(_("Mentoring is for members of this group."))
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "preference":
+                services.set_mentoring_preference(
+                    group,
+                    request.user,
+                    as_mentor=bool(request.POST.get("as_mentor")),
+                    as_mentee=bool(request.POST.get("as_mentee")),
+                    topics=request.POST.get("topics", ""),
+                )
+            elif action == "request":
+                mentor = get_object_or_404(User, pk=request.POST.get("mentor", 0))
+                services.request_mentoring(
+                    group, mentee=request.user, mentor=mentor, note=request.POST.get("note", "")
+                )
+            else:
+                pair = get_object_or_404(
+                    my_mentorings(group, request.user), pk=request.POST.get("mentoring", 0)
+                )
+                if action == "end":
+                    services.end_mentoring(pair, actor=request.user)
+                else:
+                    services.answer_mentoring(pair, actor=request.user, accept=action == "accept")
+        except services.GroupError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("groups:mentoring", slug=group.slug)
+    preference = MentoringPreference.objects.filter(group=group, user=request.user).first()
+    return render(
+        request,
+        "groups/mentoring.html",
+        {
+            "group": group,
+            "preference": preference,
+            "mentors": mentors_in(group),
+            "pairs": my_mentorings(group, request.user),
+        },
+    )
