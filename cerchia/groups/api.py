@@ -54,6 +54,7 @@ class GroupOut(Schema):
     rules: dict[str, Any]
     url: str
     custom_questions: list[str]
+    locked_rules: list[str]
     application_questions: list[dict[str, Any]]
 
     @staticmethod
@@ -112,6 +113,7 @@ class GroupPatch(Schema):
     join_policy: str | None = None
     rule_overrides: dict[str, Any] | None = None
     custom_questions: list[str] | None = None
+    locked_rules: list[str] | None = None
 
 
 class GroupPage(Schema):

@@ -86,7 +86,17 @@ class GroupSettingsForm(forms.Form):
                 field = forms.IntegerField(
                     label=label, min_value=spec.metadata["low"], max_value=spec.metadata["high"]
                 )
+            if spec.name in group.locked_by_organisation:
+                field.disabled = True
+                field.help_text = _("Set by the organisation for all its groups.")
             self.fields[f"rule_{spec.name}"] = field
+        if group.kind in group.rules.child_kinds:
+            self.fields["locked_rules"] = forms.MultipleChoiceField(
+                label=_("Rules every group below must follow"),
+                required=False,
+                choices=[(f.name, f.metadata["label"]) for f in KindRules.tunable_fields()],
+                widget=forms.CheckboxSelectMultiple,
+            )
 
     @classmethod
     def initial_for(cls, group: Group) -> dict[str, Any]:
@@ -104,6 +114,7 @@ class GroupSettingsForm(forms.Form):
             )
         }
         initial["custom_questions"] = "\n".join(group.custom_questions or [])
+        initial["locked_rules"] = list(group.locked_rules or [])
         for name, value in group.rules.as_dict().items():
             initial[f"rule_{name}"] = value
         return initial
@@ -112,17 +123,19 @@ class GroupSettingsForm(forms.Form):
         return [self[name] for name in self.fields if name.startswith("rule_")]
 
     def changes(self) -> dict[str, Any]:
-        """Group fields, and overrides for the rules that differ from the kind's default."""
-        from cerchia.groups.kinds import rules_for
-
+        """Group fields, and overrides for the rules that differ from what the group inherits
+        (its organisation's rules, or its kind's defaults); locked rules are left alone."""
         data = dict(self.cleaned_data)
-        defaults = rules_for(self.group.kind).as_dict()
+        inherited = self.group.inherited_rules.as_dict()
+        locked = self.group.locked_by_organisation
         overrides = {}
-        for name, default in defaults.items():
+        for name, default in inherited.items():
             value = data.pop(f"rule_{name}")
-            if value != default:
+            if value != default and name not in locked:
                 overrides[name] = value
         data["rule_overrides"] = overrides
+        if "locked_rules" in data:
+            data["locked_rules"] = list(data["locked_rules"])
         return data
 
 

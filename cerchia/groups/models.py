@@ -98,6 +98,8 @@ class Group(models.Model):
     custom_questions = models.JSONField(_("questions for applicants"), default=list, blank=True)
     # Per-group overrides of the kind's tunable rules (validated by kinds.clean_overrides).
     rule_overrides = models.JSONField(_("rule overrides"), default=dict, blank=True)
+    # Rules an organisation sets for every group of its kind below it: they cannot override them.
+    locked_rules = models.JSONField(_("rules set for the groups below"), default=list, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -129,7 +131,29 @@ class Group(models.Model):
 
     @property
     def rules(self) -> KindRules:
-        return rules_for(self.kind).with_overrides(self.rule_overrides or {})
+        """The kind's defaults, then the organisation's rules (chapters follow their
+        organisation), then this group's own overrides except those the organisation locked."""
+        locked = self.locked_by_organisation
+        own = {k: v for k, v in (self.rule_overrides or {}).items() if k not in locked}
+        return self.inherited_rules.with_overrides(own)
+
+    @property
+    def organisation(self) -> Group | None:
+        """The group above of the same kind, whose rules this one follows (chapters)."""
+        parent = self.parent
+        return parent if parent is not None and parent.kind == self.kind else None
+
+    @property
+    def inherited_rules(self) -> KindRules:
+        organisation = self.organisation
+        return organisation.rules if organisation is not None else rules_for(self.kind)
+
+    @property
+    def locked_by_organisation(self) -> set[str]:
+        organisation = self.organisation
+        if organisation is None:
+            return set()
+        return set(organisation.locked_rules or []) | organisation.locked_by_organisation
 
     @property
     def title(self) -> str:

@@ -47,7 +47,7 @@ def member_rows(
     rights = rights or rights_in(viewer, group)
     qs = (
         Membership.objects.filter(group=group)
-        .select_related("group", "user__profile__profession__sphere")
+        .select_related("group__parent", "user__profile__profession__sphere")
         .order_by("user__profile__display_name", "pk")
     )
     if status == "active":
@@ -100,7 +100,7 @@ def applications_open_to_objection(group: Group) -> QuerySet[Membership]:
     since = timezone.now() - datetime.timedelta(days=days)
     return (
         Membership.objects.filter(group=group, status="applied", applied_at__gt=since)
-        .select_related("group", "user__profile__profession__sphere", "sponsor__profile")
+        .select_related("group__parent", "user__profile__profession__sphere", "sponsor__profile")
         .order_by("applied_at")
     )
 

@@ -22,6 +22,7 @@ from cerchia.groups.kinds import (
     ELIGIBILITY_QUESTIONS,
     JoinPolicy,
     Kind,
+    KindRules,
     clean_overrides,
     rules_for,
 )
@@ -77,6 +78,8 @@ def _validate_fields(fields: dict[str, Any], kind: str) -> None:
             validate_currency(fields["currency"])
         if "time_zone" in fields:
             validate_time_zone(fields["time_zone"])
+        if "locked_rules" in fields:
+            fields["locked_rules"] = clean_locked_rules(fields["locked_rules"])
         if "custom_questions" in fields:
             fields["custom_questions"] = clean_custom_questions(fields["custom_questions"])
         if "rule_overrides" in fields:
@@ -164,6 +167,7 @@ def create_group(
 
 EDITABLE_GROUP_FIELDS = {
     "custom_questions",
+    "locked_rules",
     "name",
     "description",
     "place",
@@ -188,6 +192,12 @@ def update_group(group: Group, *, actor: User, changes: dict[str, Any]) -> Group
     ):
         raise GroupError(_("Your informal network is always private."))
     changes = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items()}
+    locked = group.locked_by_organisation & set(changes.get("rule_overrides") or {})
+    if locked:
+        raise GroupError(
+            _("%(rule)s is set by %(organisation)s for all its groups.")
+            % {"rule": sorted(locked)[0], "organisation": group.organisation}
+        )
     if isinstance(changes.get("currency"), str):
         changes["currency"] = changes["currency"].upper()
     _validate_fields(changes, group.kind)
@@ -272,6 +282,16 @@ def _seat_for(group: Group, user: User) -> Profession | None:
 
 def _lock_membership(group: Group, user: User) -> Membership | None:
     return Membership.objects.select_for_update().filter(group=group, user=user).first()
+
+
+def clean_locked_rules(names: Any) -> list[str]:
+    if not isinstance(names, list | tuple):
+        raise GroupError(_("Locked rules must be a list of rule names."))
+    tunable = {f.name for f in KindRules.tunable_fields()}
+    for name in names:
+        if name not in tunable:
+            raise GroupError(_("Unknown rule: %(rule)s") % {"rule": name})
+    return sorted(set(names))
 
 
 MAX_CUSTOM_QUESTIONS = 10
