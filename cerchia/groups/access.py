@@ -21,14 +21,17 @@ class Rights:
     manager: bool
 
     @property
+    def active_member(self) -> bool:
+        return self.membership is not None and self.membership.is_active
+
+    @property
     def reviewer(self) -> bool:
         return self.manager or (self.membership is not None and self.membership.can_review)
 
     @property
     def sees_members(self) -> bool:
         """Public groups show their members (each card filtered); otherwise members only."""
-        active = self.membership is not None and self.membership.is_active
-        return self.group.visibility == "public" or active or self.manager
+        return self.group.visibility == "public" or self.active_member or self.manager
 
 
 def _lineage(group: Group) -> list[int]:
@@ -86,7 +89,7 @@ def access_application(user: Any, group: Group, membership_id: int) -> Membershi
     """An application to ``group`` that ``user``, an active member, may object to; 404 for
     anyone else, so applicants are not shown outside the group."""
     rights = rights_in(user, group)
-    if not (rights.membership is not None and rights.membership.is_active):
+    if not rights.active_member:
         raise Http404(_("No such membership"))
     membership = (
         Membership.objects.filter(group=group, pk=membership_id, status=Membership.Status.APPLIED)

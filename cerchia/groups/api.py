@@ -554,7 +554,7 @@ def _mentoring_group(request: ApiRequest, group_id: int) -> Group:
     """A group with mentoring that the caller is an active member of (403 otherwise)."""
     group = access_group(request.auth, group_id)
     rights = rights_in(request.auth, group)
-    if not (rights.membership is not None and rights.membership.is_active):
+    if not rights.active_member:
         raise PermissionDenied(_("Mentoring is for members of this group."))
     return group
 

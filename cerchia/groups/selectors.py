@@ -112,8 +112,7 @@ def open_jobs(group: Group, rights: Rights) -> QuerySet[JobPost]:
     if not rules.jobs_board:
         return JobPost.objects.none()
     jobs = JobPost.objects.filter(group=group).open_on(timezone.localdate())
-    member = rights.membership is not None and rights.membership.is_active
-    if not (member or rights.manager):
+    if not (rights.active_member or rights.manager):
         jobs = jobs.filter(public=True) if rules.jobs_public else jobs.none()
     return jobs.select_related("author__profile").order_by("-created_at")
 

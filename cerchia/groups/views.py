@@ -300,7 +300,7 @@ def jobs(request: HtmxRequest, slug: str) -> HttpResponse:
     if not group.rules.jobs_board:
         raise Http404(_("This group has no jobs board."))
     rights = rights_in(request.user, group)
-    member = rights.membership is not None and rights.membership.is_active
+    member = rights.active_member
     form = JobForm(
         request.POST or None,
         initial={"expires_on": timezone.localdate() + datetime.timedelta(days=30)},
@@ -345,7 +345,7 @@ def mentoring(request: AuthedRequest, slug: str) -> HttpResponse:
     rights = rights_in(request.user, group)
     if not group.rules.mentoring:
         raise Http404(_("This group has no mentoring."))
-    if not (rights.membership is not None and rights.membership.is_active):
+    if not rights.active_member:
         raise PermissionDenied(_("Mentoring is for members of this group."))
     if request.method == "POST":
         action = request.POST.get("action", "")
