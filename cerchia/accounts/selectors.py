@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from cerchia.accounts.models import Connection, Profile, User
-from cerchia.accounts.privacy import PROFILE_FIELDS, Reach, can_see
+from cerchia.accounts.privacy import PROFILE_FIELDS, RANK, Reach, can_see
 
 
 def _shared_group_owner_ids(viewer: Any, owner_ids: Iterable[int]) -> set[int]:
@@ -92,12 +92,22 @@ def card_for(viewer: Any, user_id: int) -> tuple[Profile, dict[str, Any]]:
     return profile, card
 
 
-def _level_is(field: str, level: str) -> Q:
+def _level_is(field: str, level: str, *, prefix: str = "") -> Q:
     default = PROFILE_FIELDS[field]
-    explicit = Q(**{f"visibility__{field}": level})
+    explicit = Q(**{f"{prefix}visibility__{field}": level})
     if level == default:
-        return explicit | ~Q(visibility__has_key=field)
+        return explicit | ~Q(**{f"{prefix}visibility__has_key": field})
     return explicit
+
+
+def field_visible_at(field: str, reach: int, *, prefix: str = "") -> Q:
+    """Profiles whose ``field`` a viewer with ``reach`` may see, as a filter (``prefix`` leads
+    from the queried model to the profile, e.g. ``user__profile__``)."""
+    visible = Q(pk__in=[])
+    for level, rank in RANK.items():
+        if rank <= reach:
+            visible |= _level_is(field, level, prefix=prefix)
+    return visible
 
 
 def profiles_for_directory(viewer: Any, *, query: str = "") -> QuerySet[Profile]:

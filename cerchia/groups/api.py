@@ -26,6 +26,7 @@ from cerchia.groups.models import (
 )
 from cerchia.groups.selectors import (
     directory,
+    filter_members,
     member_cards,
     member_rows,
     mentors_in,
@@ -378,11 +379,26 @@ def leave(request: ApiRequest, group_id: int, payload: LeaveIn | None = None) ->
     summary="Members as I may see them; reviewers may list pending ones by status",
 )
 def members(
-    request: ApiRequest, group_id: int, status: str = "active", limit: int = 50, offset: int = 0
+    request: ApiRequest,
+    group_id: int,
+    status: str = "active",
+    profession: str = "",
+    sphere: str = "",
+    place: str = "",
+    limit: int = 50,
+    offset: int = 0,
 ) -> dict[str, Any]:
     viewer = request.auth
     group = access_group(viewer, group_id)
-    rows, count = page(member_rows(viewer, group, status=status), limit, offset)
+    rights = rights_in(viewer, group)
+    matching = filter_members(
+        member_rows(viewer, group, status=status, rights=rights),
+        rights,
+        profession=profession.strip(),
+        sphere=sphere.strip(),
+        place=place.strip(),
+    )
+    rows, count = page(matching, limit, offset)
     items = [
         {
             "membership_id": r["membership"].pk,

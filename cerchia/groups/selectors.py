@@ -9,7 +9,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from cerchia.accounts.models import ContactSphere, Profession
-from cerchia.accounts.selectors import reach_map, visible_card
+from cerchia.accounts.privacy import Reach
+from cerchia.accounts.selectors import field_visible_at, reach_map, visible_card
 from cerchia.groups.access import Rights, rights_in
 from cerchia.groups.models import (
     AWAITING_STATUSES,
@@ -37,6 +38,37 @@ def directory(viewer: Any, *, kind: str = "", query: str = "") -> QuerySet[Group
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(place__icontains=query))
     return qs.order_by("name")
+
+
+def filter_members(
+    qs: QuerySet[Membership],
+    rights: Rights,
+    *,
+    profession: str = "",
+    sphere: str = "",
+    place: str = "",
+) -> QuerySet[Membership]:
+    """Narrow a member list by profession, contact sphere or place — matching only fields the
+    viewer may see, so a filter never reveals a hidden field. Fellow members see what members
+    of the group see; others see public fields."""
+    reach = Reach.GROUP_MEMBER if rights.active_member or rights.manager else Reach.ANYONE
+    prefix = "user__profile__"
+    if profession:
+        qs = qs.filter(
+            field_visible_at("profession", reach, prefix=prefix),
+            user__profile__profession__code=profession,
+        )
+    if sphere:
+        qs = qs.filter(
+            field_visible_at("profession", reach, prefix=prefix),
+            user__profile__profession__sphere__code=sphere,
+        )
+    if place:
+        qs = qs.filter(
+            field_visible_at("location", reach, prefix=prefix),
+            Q(user__profile__city__icontains=place) | Q(user__profile__region__icontains=place),
+        )
+    return qs
 
 
 def member_rows(

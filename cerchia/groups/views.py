@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cerchia.accounts.models import User
+from cerchia.accounts.models import ContactSphere, Profession, User
 from cerchia.groups import services
 from cerchia.groups.access import (
     Rights,
@@ -27,6 +27,7 @@ from cerchia.groups.kinds import CREATABLE_KINDS, ELIGIBILITY_QUESTIONS, Kind
 from cerchia.groups.models import Group, Membership, MentoringPreference
 from cerchia.groups.selectors import (
     applications_open_to_objection,
+    filter_members,
     groups_run_by,
     member_cards,
     member_rows,
@@ -96,9 +97,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     group = access_group(request.user, slug)
     rights = rights_in(request.user, group)
     viewer = request.user
-    page = Paginator(member_rows(viewer, group, rights=rights), 50).get_page(
-        request.GET.get("page")
-    )
+    filters = {key: request.GET.get(key, "").strip() for key in ("profession", "sphere", "place")}
+    rows = filter_members(member_rows(viewer, group, rights=rights), rights, **filters)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     context = _panel_context(request, group, rights)
     # Members see the applications they may still object to (not their own).
     own = rights.membership
@@ -123,6 +124,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "open_seats": open_seats(group) if rights.sees_members else [],
             "invite_form": InviteForm(),
             "roles": Membership.Role.choices,
+            "filters": filters,
+            "spheres": ContactSphere.objects.order_by("name_en"),
+            "professions": Profession.objects.order_by("name_en"),
         }
     )
     return render(request, "groups/detail.html", context)
