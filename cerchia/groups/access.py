@@ -101,6 +101,17 @@ def access_application(user: Any, group: Group, membership_id: int) -> Membershi
     return membership
 
 
+def access_mentoring(user: Any, key: int | str) -> Group:
+    """A group whose mentoring ``user`` may use: 404 where the group has none (or cannot be
+    seen), 403 for anyone but its active members."""
+    group = access_group(user, key)
+    if not group.rules.mentoring:
+        raise Http404(_("This group has no mentoring."))
+    if not rights_in(user, group).active_member:
+        raise PermissionDenied(_("Mentoring is for members of this group."))
+    return group
+
+
 def access_membership(
     user: Any, group: Group, membership_id: int, *, write: bool = False
 ) -> Membership:

@@ -14,7 +14,13 @@ from cerchia.accounts.models import User
 from cerchia.api.auth import OPTIONAL
 from cerchia.api.pagination import page
 from cerchia.groups import services
-from cerchia.groups.access import access_application, access_group, access_membership, rights_in
+from cerchia.groups.access import (
+    access_application,
+    access_group,
+    access_membership,
+    access_mentoring,
+    rights_in,
+)
 from cerchia.groups.kinds import ELIGIBILITY_QUESTIONS
 from cerchia.groups.models import (
     Group,
@@ -566,22 +572,13 @@ def close_job(request: ApiRequest, group_id: int, job_id: int) -> JobPost:
     return services.close_job(job, actor=request.auth)
 
 
-def _mentoring_group(request: ApiRequest, group_id: int) -> Group:
-    """A group with mentoring that the caller is an active member of (403 otherwise)."""
-    group = access_group(request.auth, group_id)
-    rights = rights_in(request.auth, group)
-    if not rights.active_member:
-        raise PermissionDenied(_("Mentoring is for members of this group."))
-    return group
-
-
 @router.get(
     "/{group_id}/mentors",
     response=MentorPage,
     summary="Members who offer mentoring, with the room they have (members)",
 )
 def list_mentors(request: ApiRequest, group_id: int) -> dict[str, Any]:
-    group = _mentoring_group(request, group_id)
+    group = access_mentoring(request.auth, group_id)
     items = [
         {
             "user_id": row["preference"].user_id,
@@ -602,7 +599,7 @@ def list_mentors(request: ApiRequest, group_id: int) -> dict[str, Any]:
 def put_preference(
     request: ApiRequest, group_id: int, payload: PreferenceIn
 ) -> MentoringPreference:
-    group = _mentoring_group(request, group_id)
+    group = access_mentoring(request.auth, group_id)
     return services.set_mentoring_preference(group, request.auth, **payload.dict())
 
 
@@ -612,7 +609,7 @@ def put_preference(
     summary="My mentoring requests and pairs in this group",
 )
 def list_my_mentoring(request: ApiRequest, group_id: int) -> dict[str, Any]:
-    group = _mentoring_group(request, group_id)
+    group = access_mentoring(request.auth, group_id)
     items = list(my_mentorings(group, request.auth))
     return {"items": items, "count": len(items)}
 
@@ -621,7 +618,7 @@ def list_my_mentoring(request: ApiRequest, group_id: int) -> dict[str, Any]:
     "/{group_id}/mentoring", response={201: MentoringOut}, summary="Ask a mentor for mentoring"
 )
 def ask_mentor(request: ApiRequest, group_id: int, payload: MentoringIn) -> Status[Mentoring]:
-    group = _mentoring_group(request, group_id)
+    group = access_mentoring(request.auth, group_id)
     mentor = get_object_or_404(User, pk=payload.mentor)
     pair = services.request_mentoring(group, mentee=request.auth, mentor=mentor, note=payload.note)
     return Status(201, pair)
@@ -635,7 +632,7 @@ def ask_mentor(request: ApiRequest, group_id: int, payload: MentoringIn) -> Stat
 def act_on_mentoring(
     request: ApiRequest, group_id: int, mentoring_id: int, action: str
 ) -> Mentoring:
-    group = _mentoring_group(request, group_id)
+    group = access_mentoring(request.auth, group_id)
     pair = get_object_or_404(my_mentorings(group, request.auth), pk=mentoring_id)
     if action == "end":
         return services.end_mentoring(pair, actor=request.auth)

@@ -19,6 +19,7 @@ from cerchia.groups.access import (
     access_application,
     access_group,
     access_membership,
+    access_mentoring,
     membership_of,
     rights_in,
 )
@@ -345,12 +346,7 @@ def close_job(request: AuthedRequest, slug: str, job_id: int) -> HttpResponse:
 @login_required
 def mentoring(request: AuthedRequest, slug: str) -> HttpResponse:
     """Mentoring in a group: my preferences, the mentors with room, my requests and pairs."""
-    group = access_group(request.user, slug)
-    rights = rights_in(request.user, group)
-    if not group.rules.mentoring:
-        raise Http404(_("This group has no mentoring."))
-    if not rights.active_member:
-        raise PermissionDenied(_("Mentoring is for members of this group."))
+    group = access_mentoring(request.user, slug)
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
