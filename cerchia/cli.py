@@ -11,7 +11,10 @@ Cerchia commands:
   demo                 migrate, build the demo world if missing, print the logins and serve
                        on http://127.0.0.1:8000 (demo mode: tasks run in-process)
   serve                serve with gunicorn in production mode (CERCHIA_BIND, WEB_CONCURRENCY)
-  worker               run the background task worker (django-tasks-db db_worker)
+  worker               run the background task worker (django-tasks-db db_worker); it also
+                       runs the daily job once a day
+  run-daily [--date D] membership standings, renewal reminders and automatic renewals,
+                       leadership terms (idempotent; the worker runs it daily)
   migrate              create or update the database tables
   seed-demo            build the demo world only (idempotent)
   token create EMAIL   print a new API token for that user (the token alone on the last line)
@@ -63,6 +66,9 @@ def _worker() -> None:
             "or TASKS_BACKEND=database (in demo mode tasks already run in-process).\n"
         )
         raise SystemExit(2)
+    from cerchia.daily import start_daily_thread
+
+    start_daily_thread()  # the daily job, once a day, alongside the queue
     call_command("db_worker", *sys.argv[2:])
 
 

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "cerchia.audit",
     "cerchia.groups",
+    "cerchia.dues",
+    "cerchia.notices",
     "cerchia.api",
     "cerchia.demo",
 ]

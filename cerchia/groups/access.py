@@ -9,7 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from cerchia.groups.models import GONE_STATUSES, MANAGER_ROLES, MAX_DEPTH, Group, Membership
+from cerchia.groups.models import (
+    GONE_STATUSES,
+    MANAGER_ROLES,
+    MAX_DEPTH,
+    TREASURER_ROLES,
+    Group,
+    Membership,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,15 @@ class Rights:
     @property
     def reviewer(self) -> bool:
         return self.manager or (self.membership is not None and self.membership.can_review)
+
+    @property
+    def treasurer(self) -> bool:
+        """Sees dues and invoices of everyone in the group and records payments."""
+        return self.manager or (
+            self.membership is not None
+            and self.membership.is_active
+            and self.membership.role in TREASURER_ROLES
+        )
 
     @property
     def sees_members(self) -> bool:

@@ -96,6 +96,19 @@ class KindRules:
     renewal_window_days: int = field(
         default=30, metadata=_tunable(0, 120, _("Renewal window before expiry (days)"))
     )
+    lapsed_stay_listed: bool = field(
+        default=False,
+        metadata=_switch(
+            _("Lapsed members stay in the directory (without the good-standing badge)")
+        ),
+    )
+    role_term_months: int = field(
+        default=12, metadata=_tunable(1, 60, _("Term of leadership roles (months)"))
+    )
+    women_network: bool = field(
+        default=False,
+        metadata=_switch(_("Women's network: other applicants are admitted as associate members")),
+    )
     sponsor_required: bool = field(
         default=False, metadata=_switch(_("Applicants need a sponsor among the members"))
     )
@@ -143,7 +156,11 @@ class KindRules:
     @property
     def eligibility_questions(self) -> tuple[str, ...]:
         """The codes of the eligibility questions this group asks applicants."""
-        return tuple(code for code in ELIGIBILITY_QUESTIONS if getattr(self, f"ask_{code}"))
+        return tuple(
+            code
+            for code in ELIGIBILITY_QUESTIONS
+            if getattr(self, f"ask_{code}") or (code == "gender" and self.women_network)
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in self.tunable_fields()}

@@ -182,6 +182,21 @@ class Membership(models.Model):
         DECLINED = "declined", _("Declined")
         REJECTED = "rejected", _("Rejected")
         LEFT = "left", _("Left")
+        TERMINATED = "terminated", _("Terminated")
+
+    class Standing(models.TextChoices):
+        """Where a membership stands by date (CiviCRM-style), worked out by the status engine."""
+
+        PENDING = "pending", _("Pending")
+        ACTIVE = "active", _("Active")
+        GRACE = "grace", _("In grace")
+        LAPSED = "lapsed", _("Lapsed")
+        RESIGNED = "resigned", _("Resigned")
+        TERMINATED = "terminated", _("Terminated")
+
+    class Category(models.TextChoices):
+        FULL = "full", _("Full member")
+        ASSOCIATE = "associate", _("Associate member")
 
     class LeaveReason(models.TextChoices):
         MOVED = "moved", _("I moved")
@@ -248,6 +263,34 @@ class Membership(models.Model):
         _("reason for leaving"), max_length=20, choices=LeaveReason.choices, blank=True
     )
     leave_note = models.CharField(_("note on leaving"), max_length=500, blank=True)
+    # Dues: the tier (None: no dues, e.g. a free group or an honorary member) and the day the
+    # paid-up term runs to (None with a tier: the first dues are not paid yet).
+    tier = models.ForeignKey(
+        "dues.Tier",
+        verbose_name=_("tier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    expires_on = models.DateField(_("paid up to"), null=True, blank=True)
+    auto_renew = models.BooleanField(_("renews automatically"), default=True)
+    # As last worked out by the daily status engine (``standing_on`` gives it for any day).
+    standing = models.CharField(
+        _("standing"),
+        max_length=10,
+        choices=Standing.choices,
+        default=Standing.PENDING,
+        db_index=True,
+    )
+    category = models.CharField(
+        _("category"), max_length=10, choices=Category.choices, default=Category.FULL
+    )
+    # The end of a leadership role's term (None: a plain member, or no end set).
+    role_until = models.DateField(_("role held until"), null=True, blank=True)
+    # Reviewers asking an applicant for more before deciding.
+    info_request = models.CharField(_("question for the applicant"), max_length=1000, blank=True)
+    info_requested_at = models.DateTimeField(_("asked"), null=True, blank=True)
     joined_at = models.DateTimeField(_("joined"), null=True, blank=True)
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -277,6 +320,40 @@ class Membership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    def standing_on(self, today: datetime.date) -> str:
+        """The status engine: where this membership stands on ``today``, from its dates alone.
+
+        pending (awaiting a decision or the first dues) → active (paid up) → grace (expired,
+        within the group's grace days) → lapsed; resigned and terminated end it."""
+        if self.status == self.Status.LEFT:
+            return self.Standing.RESIGNED
+        if self.status == self.Status.TERMINATED:
+            return self.Standing.TERMINATED
+        if self.status != self.Status.ACTIVE:
+            return self.Standing.PENDING
+        if self.tier_id is None:
+            return self.Standing.ACTIVE
+        if self.expires_on is None:
+            return self.Standing.PENDING
+        if today <= self.expires_on:
+            return self.Standing.ACTIVE
+        if today <= self.expires_on + datetime.timedelta(days=self.group.rules.grace_days):
+            return self.Standing.GRACE
+        return self.Standing.LAPSED
+
+    def in_good_standing_on(self, today: datetime.date) -> bool:
+        """Good standing: active (or in grace) by date and nothing overdue beyond the grace
+        period. Checked for each person — it gates member prices, members-only events, the
+        directory badge and voting. ``dues.selectors.good_standing_q`` is the same in SQL."""
+        if self.standing_on(today) not in (self.Standing.ACTIVE, self.Standing.GRACE):
+            return False
+        grace = self.group.rules.grace_days
+        return not self.invoices.overdue_beyond(today, grace).exists()
+
+    @property
+    def in_good_standing(self) -> bool:
+        return self.in_good_standing_on(timezone.localdate())
 
     def answer_rows(self) -> list[tuple[Any, Any]]:
         """The application's answers as (question, answer) pairs, in the reader's language."""
@@ -458,7 +535,12 @@ class Objection(models.Model):
 # Waiting for the group's decision.
 AWAITING_STATUSES = (Membership.Status.REQUESTED, Membership.Status.APPLIED)
 # No longer (or never) a member: these rows keep history only.
-GONE_STATUSES = (Membership.Status.DECLINED, Membership.Status.REJECTED, Membership.Status.LEFT)
+GONE_STATUSES = (
+    Membership.Status.DECLINED,
+    Membership.Status.REJECTED,
+    Membership.Status.LEFT,
+    Membership.Status.TERMINATED,
+)
 # Roles that run the group: settings, invitations, approvals, roles.
 MANAGER_ROLES = (
     Membership.Role.PRESIDENT,
@@ -467,3 +549,7 @@ MANAGER_ROLES = (
 )
 # Roles that may decide on requests and applications.
 REVIEWER_ROLES = (*MANAGER_ROLES, Membership.Role.MEMBERSHIP_COMMITTEE)
+# Roles that see dues and invoices and record payments.
+TREASURER_ROLES = (*MANAGER_ROLES, Membership.Role.SECRETARY_TREASURER)
+# Roles that carry a term (everything but a plain member).
+LEADERSHIP_ROLES = tuple(r for r in Membership.Role.values if r != Membership.Role.MEMBER)

@@ -378,6 +378,7 @@ def join_group(
     message: str = "",
     sponsor_email: str = "",
     answers: dict[str, Any] | None = None,
+    tier_id: int | None = None,
 ) -> Membership:
     """Join as the group's policy allows: open → active; request/application → awaiting
     review; invitation → refused unless invited (then the invitation is accepted)."""
@@ -421,9 +422,15 @@ def join_group(
         clean_answers(group, answers) if status == Membership.Status.APPLIED else {}
     )
     membership.seat_profession = seat if status == Membership.Status.ACTIVE else None
+    membership.tier = _tier_for_joining(group, tier_id)
+    membership.standing = Membership.Standing.PENDING
     _save_new_or_refuse(
         membership, _("You already have a membership in %(group)s.") % {"group": group.name}
     )
+    if status == Membership.Status.ACTIVE:
+        _after_activation(membership, actor=user)
+    elif status == Membership.Status.APPLIED:
+        _notify_applicant(membership, "application.received")
     action = {
         Membership.Status.ACTIVE: "groups.membership.joined",
         Membership.Status.REQUESTED: "groups.membership.requested",
@@ -463,11 +470,59 @@ def invite_member(group: Group, *, actor: User, email: str) -> Membership:
     return membership
 
 
-def _activate(membership: Membership) -> None:
+def _tier_for_joining(group: Group, tier_id: int | None) -> Any:
+    from cerchia.dues.services import DuesError, tier_for_joining
+
+    try:
+        return tier_for_joining(group, tier_id)
+    except DuesError as exc:
+        raise GroupError(str(exc)) from None
+
+
+def _default_tier(group: Group) -> Any:
+    from cerchia.dues.services import offered_tiers
+
+    tiers = offered_tiers(group)
+    return tiers[0] if tiers else None
+
+
+def _associate(membership: Membership) -> bool:
+    """In a women's network, applicants who are not women are admitted as associates."""
+    if not membership.group.rules.women_network:
+        return False
+    return (membership.answers or {}).get("gender") != "woman"
+
+
+def _after_activation(membership: Membership, *, actor: User) -> None:
+    """A new member: bill the first dues (pending until paid) or stand active at once."""
+    from cerchia.dues.services import start_dues
+
+    start_dues(membership, actor=actor, today=timezone.localdate())
+
+
+def _activate(membership: Membership, *, actor: User) -> None:
     membership.seat_profession = _seat_for(membership.group, membership.user)
     membership.status = Membership.Status.ACTIVE
     membership.joined_at = timezone.now()
+    membership.info_request = ""
+    membership.category = (
+        Membership.Category.ASSOCIATE if _associate(membership) else Membership.Category.FULL
+    )
+    if membership.tier_id is None:
+        membership.tier = _default_tier(membership.group)
     _save_new_or_refuse(membership, _("This person is already a member."))
+    _after_activation(membership, actor=actor)
+
+
+def _notify_applicant(membership: Membership, kind: str, **params: Any) -> None:
+    from cerchia.notices.services import notify
+
+    notify(
+        membership.user,
+        kind,
+        {"group": membership.group.name, **params},
+        url=membership.group.get_absolute_url(),
+    )
 
 
 @transaction.atomic
@@ -476,7 +531,7 @@ def accept_invitation(membership: Membership, *, actor: User) -> Membership:
         raise GroupError(_("Only the invited person may accept this invitation."))
     if membership.status != Membership.Status.INVITED:
         raise GroupError(_("There is no open invitation to accept."))
-    _activate(membership)
+    _activate(membership, actor=actor)
     record(actor, "groups.membership.accepted", membership, {"group": membership.group_id})
     return membership
 
@@ -519,11 +574,52 @@ def approve_membership(
             )
             % {"n": objections}
         )
-    _activate(membership)
+    _activate(membership, actor=actor)
     data: dict[str, Any] = {"group": membership.group_id}
     if objections:
         data["objections_overruled"] = objections
     record(actor, "groups.membership.approved", membership, data)
+    _notify_applicant(membership, "application.approved")
+    return membership
+
+
+@transaction.atomic
+def ask_applicant(membership: Membership, *, actor: User, question: str) -> Membership:
+    """Reviewers ask an applicant for more (evidence, a clarification) before deciding."""
+    if not can_review(actor, membership.group):
+        raise GroupError(_("Only the group's reviewers may question applicants."))
+    if membership.status not in (Membership.Status.REQUESTED, Membership.Status.APPLIED):
+        raise GroupError(_("This person is not waiting for approval."))
+    question = question.strip()
+    if not question:
+        raise GroupError(_("Write what you want to know."))
+    membership.info_request = question[:1000]
+    membership.info_requested_at = timezone.now()
+    membership.save(update_fields=["info_request", "info_requested_at", "updated_at"])
+    record(actor, "groups.application.more_asked", membership, {"group": membership.group_id})
+    _notify_applicant(membership, "application.more_info", question=membership.info_request)
+    return membership
+
+
+@transaction.atomic
+def answer_reviewers(membership: Membership, *, actor: User, answer: str) -> Membership:
+    """The applicant answers the reviewers' question; it is kept with the application."""
+    if membership.user_id != actor.pk:
+        raise GroupError(_("Only the applicant may answer."))
+    if not membership.info_request:
+        raise GroupError(_("Nobody has asked you anything about this application."))
+    answer = answer.strip()
+    if not answer:
+        raise GroupError(_("Write your answer."))
+    answers = dict(membership.answers or {})
+    answers["more"] = [
+        *answers.get("more", []),
+        {"question": membership.info_request, "answer": answer[:MAX_ANSWER_LENGTH]},
+    ]
+    membership.answers = answers
+    membership.info_request = ""
+    membership.save(update_fields=["answers", "info_request", "updated_at"])
+    record(actor, "groups.application.answered", membership, {"group": membership.group_id})
     return membership
 
 
@@ -555,13 +651,58 @@ def reject_membership(membership: Membership, *, actor: User, reason: str = "") 
         raise GroupError(_("Only the group's reviewers may reject requests."))
     if membership.status not in (Membership.Status.REQUESTED, Membership.Status.APPLIED):
         raise GroupError(_("This person is not waiting for approval."))
+    reason = reason.strip()[:500]
+    if not reason:
+        raise GroupError(_("Give the applicant a reason."))
     membership.status = Membership.Status.REJECTED
     membership.save()
     record(
         actor,
         "groups.membership.rejected",
         membership,
-        {"group": membership.group_id, "reason": reason.strip()[:500]},
+        {"group": membership.group_id, "reason": reason},
+    )
+    _notify_applicant(membership, "application.rejected", reason=reason)
+    return membership
+
+
+def _void_future_dues(membership: Membership, why: str) -> None:
+    from cerchia.dues.models import Invoice
+
+    Invoice.objects.filter(
+        membership=membership,
+        status=Invoice.Status.ISSUED,
+        kind=Invoice.Kind.DUES,
+        period_start__gt=timezone.localdate(),
+        payments__isnull=True,
+    ).update(status=Invoice.Status.VOID, void_reason=why)
+
+
+@transaction.atomic
+def terminate_membership(membership: Membership, *, actor: User, reason: str) -> Membership:
+    """Administrators end a membership (unpaid dues after lapse, a breach of the rules)."""
+    if not can_manage(actor, membership.group):
+        raise GroupError(_("Only the group's administrators may end a membership."))
+    if membership.status != Membership.Status.ACTIVE:
+        raise GroupError(_("Only an active membership can be terminated."))
+    if membership.user_id == actor.pk:
+        raise GroupError(_("Leave the group instead of terminating your own membership."))
+    reason = reason.strip()
+    if not reason:
+        raise GroupError(_("Say why the membership ends: the member is told."))
+    membership.status = Membership.Status.TERMINATED
+    membership.standing = Membership.Standing.TERMINATED
+    membership.role = Membership.Role.MEMBER
+    membership.role_until = None
+    membership.left_at = timezone.now()
+    membership.leave_note = reason[:500]
+    membership.save()
+    _void_future_dues(membership, "terminated")
+    record(
+        actor,
+        "groups.membership.terminated",
+        membership,
+        {"group": membership.group_id, "reason": reason[:500]},
     )
     return membership
 
@@ -597,7 +738,10 @@ def leave_group(group: Group, user: User, *, reason: str = "", note: str = "") -
     membership.left_at = timezone.now()
     membership.leave_reason = reason
     membership.leave_note = note.strip()[:500]
+    membership.standing = Membership.Standing.RESIGNED
+    membership.role_until = None
     membership.save()
+    _void_future_dues(membership, "resigned")
     record(
         user,
         "groups.membership.left",
@@ -608,7 +752,9 @@ def leave_group(group: Group, user: User, *, reason: str = "", note: str = "") -
 
 
 @transaction.atomic
-def set_role(membership: Membership, *, actor: User, role: str) -> Membership:
+def set_role(
+    membership: Membership, *, actor: User, role: str, until: datetime.date | None = None
+) -> Membership:
     if not can_manage(actor, membership.group):
         raise GroupError(_("Only the group's administrators may change roles."))
     if role not in Membership.Role.values:
@@ -617,16 +763,79 @@ def set_role(membership: Membership, *, actor: User, role: str) -> Membership:
         raise GroupError(_("Only active members can hold a role."))
     if membership.can_manage and role not in MANAGER_ROLES and not _other_managers(membership):
         raise GroupError(_("The group needs at least one administrator."))
+    if until is not None and until <= timezone.localdate():
+        raise GroupError(_("A term must end in the future."))
     previous = membership.role
     membership.role = role
+    # Leadership roles carry a term (the group's rule, 12 months by default); members none.
+    membership.role_until = (
+        None if role == Membership.Role.MEMBER else until or role_term_end(membership.group)
+    )
     membership.save()
     record(
         actor,
         "groups.membership.role_changed",
         membership,
-        {"group": membership.group_id, "from": previous, "to": role},
+        {
+            "group": membership.group_id,
+            "from": previous,
+            "to": role,
+            "until": membership.role_until.isoformat() if membership.role_until else None,
+        },
     )
     return membership
+
+
+def role_term_end(group: Group, start: datetime.date | None = None) -> datetime.date:
+    from cerchia.dues.models import add_months
+
+    start = start or timezone.localdate()
+    return add_months(start, group.rules.role_term_months)
+
+
+# Officers hear this many days ahead that their term is ending.
+ROLE_TERM_NOTICE_DAYS = 30
+
+
+def end_role_terms(today: datetime.date) -> dict[str, int]:
+    """The roles part of the daily job: warn officers a month before their term ends; at the
+    end they go back to being members — except a group's last administrator, who keeps the
+    role (a group is never left without one) and is reminded instead."""
+    from cerchia.notices.services import notify
+
+    summary = {"roles_ended": 0, "term_notices": 0}
+    ending = Membership.objects.filter(
+        status=Membership.Status.ACTIVE,
+        role_until__isnull=False,
+        role_until__lte=today + datetime.timedelta(days=ROLE_TERM_NOTICE_DAYS),
+    ).select_related("group", "user")
+    for membership in ending.order_by("pk"):
+        role_label = Membership.Role(membership.role).label
+        params = {
+            "group": membership.group.name,
+            "role": role_label,
+            "date": membership.role_until.isoformat() if membership.role_until else "",
+        }
+        url = f"/groups/{membership.group.slug}/"
+        key = f"roles.{membership.pk}:{membership.role}:{params['date']}"
+        with transaction.atomic():
+            last_manager = membership.can_manage and not _other_managers(membership)
+            if membership.role_until and membership.role_until < today and not last_manager:
+                previous = membership.role
+                membership.role = Membership.Role.MEMBER
+                membership.role_until = None
+                membership.save(update_fields=["role", "role_until", "updated_at"])
+                record(
+                    None,
+                    "groups.membership.role_term_ended",
+                    membership,
+                    {"group": membership.group_id, "from": previous},
+                )
+                notify(membership.user, "roles.term_ended", params, url=url, key=key + ":ended")
+                summary["roles_ended"] += 1
+            elif notify(membership.user, "roles.term_ending", params, url=url, key=key):
+                summary["term_notices"] += 1
+    return summary
 
 
 MAX_JOB_DAYS = 120

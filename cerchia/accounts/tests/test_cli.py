@@ -120,10 +120,12 @@ def test_worker_with_the_database_backend_runs_db_worker_with_the_options(
     settings.TASKS_BACKEND = "database"
     started = []
     monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: started.append(a))
+    monkeypatch.setattr("cerchia.daily.start_daily_thread", lambda: started.append("daily"))
 
     run("worker", "--batch")
 
-    assert started == [("db_worker", "--batch")]
+    # The worker also runs the daily job (in a thread), then the queue.
+    assert started == ["daily", ("db_worker", "--batch")]
 
 
 def test_createsuperuser_gives_the_administrator_a_card(db, run, monkeypatch):

@@ -96,7 +96,12 @@ def test_role_changes_are_audited_with_from_and_to(cast):
     assert membership.role == "vice_president"
     entry = audit_of(membership, "groups.membership.role_changed")
     assert entry.actor == cast.leader
-    assert entry.data == {"group": cast.group.pk, "from": "member", "to": "vice_president"}
+    assert entry.data == {
+        "group": cast.group.pk,
+        "from": "member",
+        "to": "vice_president",
+        "until": membership.role_until.isoformat(),
+    }
 
 
 def test_an_unknown_role_is_refused(cast):

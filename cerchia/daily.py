@@ -1,0 +1,65 @@
+"""The daily job: everything Cerchia recomputes or sends by date. Idempotent: running it twice
+on a day changes nothing the second time. ``cerchia run-daily`` runs it; the worker runs it
+once a day on its own."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import threading
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cerchia.dues.models import DailyRun
+from cerchia.dues.services import run_daily_dues
+from cerchia.groups.services import end_role_terms
+
+log = logging.getLogger(__name__)
+
+
+def run_daily(today: datetime.date | None = None) -> dict[str, Any]:
+    today = today or timezone.localdate()
+    summary: dict[str, Any] = {"day": today.isoformat()}
+    summary.update(run_daily_dues(today))
+    summary.update(end_role_terms(today))
+    DailyRun.objects.update_or_create(
+        day=today, defaults={"finished_at": timezone.now(), "summary": summary}
+    )
+    return summary
+
+
+def run_daily_if_due(today: datetime.date | None = None) -> dict[str, Any] | None:
+    """Run the daily job unless it has run (or is running) today: the first worker to claim
+    the day runs it, the others do nothing. Returns the summary, or None when not due."""
+    today = today or timezone.localdate()
+    try:
+        with transaction.atomic():
+            DailyRun.objects.create(day=today)
+    except IntegrityError:
+        return None
+    return run_daily(today)
+
+
+def start_daily_thread(interval_seconds: int = 3600) -> threading.Thread:
+    """For the worker: check every hour whether today's run is due."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        from django.db import connection
+
+        while not stop.is_set():
+            try:
+                summary = run_daily_if_due()
+                if summary is not None:
+                    log.info("daily job done: %s", summary)
+            except Exception:  # keep the worker alive; the next hour tries again
+                log.exception("daily job failed")
+            finally:
+                connection.close()
+            stop.wait(interval_seconds)
+
+    thread = threading.Thread(target=loop, name="cerchia-daily", daemon=True)
+    thread.start()
+    return thread

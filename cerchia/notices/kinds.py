@@ -1,0 +1,94 @@
+"""What each kind of notice says. Stored as a kind and its parameters, so every reader sees
+it in their own language; the email goes out in the site's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+# kind -> (subject, body); both are formatted with the notice's parameters.
+NOTICE_TEXTS: dict[str, tuple[Any, Any]] = {
+    "application.approved": (
+        _("Welcome to %(group)s"),
+        _("Your application to %(group)s was approved: you are a member."),
+    ),
+    "application.rejected": (
+        _("Your application to %(group)s"),
+        _("Your application to %(group)s was not accepted. Reason: %(reason)s"),
+    ),
+    "application.more_info": (
+        _("%(group)s asks for more about your application"),
+        _("The reviewers of %(group)s ask: %(question)s — answer on the group's page."),
+    ),
+    "application.received": (
+        _("Application received by %(group)s"),
+        _("Your application to %(group)s is with its reviewers. You will hear from them."),
+    ),
+    "dues.renewal_reminder": (
+        _("Your membership of %(group)s expires on %(date)s"),
+        _(
+            "Your %(tier)s membership of %(group)s expires on %(date)s. Renew it from the "
+            "group's page to stay in good standing (%(amount)s)."
+        ),
+    ),
+    "dues.auto_renew_warning": (
+        _("Your membership of %(group)s renews automatically on %(date)s"),
+        _(
+            "Your %(tier)s membership of %(group)s renews automatically on %(date)s and "
+            "%(amount)s will be invoiced. If you do not want to renew, turn automatic renewal "
+            "off before then."
+        ),
+    ),
+    "dues.invoice_issued": (
+        _("Invoice %(number)s from %(group)s"),
+        _("%(group)s issued invoice %(number)s for %(amount)s, due on %(date)s."),
+    ),
+    "dues.payment_recorded": (
+        _("Payment received by %(group)s"),
+        _("%(group)s recorded your payment of %(amount)s for invoice %(number)s."),
+    ),
+    "dues.grace": (
+        _("Your membership of %(group)s has expired"),
+        _(
+            "Your membership of %(group)s expired on %(date)s. You keep your membership "
+            "during the grace period, until %(until)s: renew before then."
+        ),
+    ),
+    "dues.lapsed": (
+        _("Your membership of %(group)s has lapsed"),
+        _(
+            "Your membership of %(group)s lapsed on %(date)s: you are no longer a member in "
+            "good standing. Renew from the group's page to be reinstated."
+        ),
+    ),
+    "dues.reinstated": (
+        _("Your membership of %(group)s is active"),
+        _("Your membership of %(group)s is active until %(date)s."),
+    ),
+    "roles.term_ended": (
+        _("Your term as %(role)s of %(group)s has ended"),
+        _("Your term as %(role)s of %(group)s ended on %(date)s."),
+    ),
+    "roles.term_ending": (
+        _("Your term as %(role)s of %(group)s ends on %(date)s"),
+        _(
+            "Your term as %(role)s of %(group)s ends on %(date)s; the group's administrators "
+            "can renew it."
+        ),
+    ),
+}
+
+
+def render_notice(kind: str, params: dict[str, Any]) -> tuple[str, str]:
+    """The subject and body of a notice, in the active language."""
+    subject, body = NOTICE_TEXTS[kind]
+    safe = _Defaulting(params)
+    return str(subject) % safe, str(body) % safe
+
+
+class _Defaulting(dict[str, Any]):
+    """Parameters that show an empty string for a missing key instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
