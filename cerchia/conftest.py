@@ -33,7 +33,10 @@ def make_user(email: str, name: str = "", *, profession: str = "") -> User:
 def add_member(
     group: Group, user: User, *, role: str = "member", status: str = "active"
 ) -> Membership:
-    return Membership.objects.create(group=group, user=user, role=role, status=status)
+    standing = {"active": "active", "left": "resigned", "terminated": "terminated"}
+    return Membership.objects.create(
+        group=group, user=user, role=role, status=status, standing=standing.get(status, "pending")
+    )
 
 
 @dataclass

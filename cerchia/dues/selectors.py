@@ -20,10 +20,10 @@ def good_standing_q(group: Group, today: datetime.date | None = None) -> Q:
     today = today or timezone.localdate()
     grace = group.rules.grace_days
     overdue = Invoice.objects.overdue_beyond(today, grace).filter(membership=OuterRef("pk"))
-    return (
-        Q(status=Membership.Status.ACTIVE)
-        & (Q(tier__isnull=True) | Q(expires_on__gte=today - datetime.timedelta(days=grace)))
-        & ~Exists(overdue)
+    return Q(
+        Q(status=Membership.Status.ACTIVE),
+        Q(tier__isnull=True) | Q(expires_on__gte=today - datetime.timedelta(days=grace)),
+        ~Exists(overdue),
     )
 
 
