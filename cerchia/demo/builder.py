@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cerchia.accounts.models import Profession, Profile, User
 from cerchia.audit.services import record
+from cerchia.demo.dues import build_dues
 from cerchia.groups.kinds import Kind
 from cerchia.groups.models import INFORMAL_NETWORK_NAME, Group, Membership
 from cerchia.groups.services import (
@@ -87,6 +88,13 @@ PERSONAS = [
         "Moderator of the online community",
     ),
     Persona("admin", "Admin Cerchia", "it_consultant", "Cerchia", "Site staff", staff=True),
+    Persona(
+        "lapsed",
+        "Lorenzo Neri",
+        "plumber",
+        "Idraulica Neri",
+        "Chamber member whose dues lapsed (renew from the chamber's dues page)",
+    ),
 ]
 
 FIRST = [
@@ -268,7 +276,12 @@ def _add(group: Group, users: list[User], *, role: str = Membership.Role.MEMBER)
     Membership.objects.bulk_create(
         [
             Membership(
-                group=group, user=u, status=Membership.Status.ACTIVE, role=role, joined_at=now
+                group=group,
+                user=u,
+                status=Membership.Status.ACTIVE,
+                standing=Membership.Standing.ACTIVE,
+                role=role,
+                joined_at=now,
             )
             for u in users
             if u.pk not in existing
@@ -474,7 +487,7 @@ def build(out: Any = sys.stderr) -> bool:
             sponsor_email=sponsor.user.email,
         )
 
-    _add(chamber, [maria, luca, *members[:90]])
+    _add(chamber, [maria, luca, personas["lapsed"], *members[:90]])
     _add(association, [giulia, *[u for u in members[90:160] if rng.random() < 0.45]])
     _set_role(association, maria, Membership.Role.MEMBER)
     _set_role(association, giulia, Membership.Role.ADMINISTRATOR)
@@ -518,6 +531,8 @@ def build(out: Any = sys.stderr) -> bool:
                 "message": "We would like to join the chamber.",
             },
         )
+    out.write("Billing a year of dues…\n")
+    build_dues(chamber, association, [chapter_one, chapter_two], personas["lapsed"], rng)
     record(None, "demo.world.built", chamber, {"members": MEMBER_COUNT, "seed": SEED})
     out.write("Demo world ready.\n")
     return True

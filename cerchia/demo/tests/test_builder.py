@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 from django.db import transaction
+from django.db.models import Count
 from django.test import override_settings
+from django.utils import timezone
 
 from cerchia.accounts.models import Profile, User
 from cerchia.audit.models import AuditEntry
 from cerchia.demo import builder
+from cerchia.dues.models import Invoice, Tier
 from cerchia.groups.models import Group, Membership
 
 # Every test here uses the database, so pytest-django keeps them together and ahead of the
@@ -182,3 +186,57 @@ def test_seed_demo_command_is_idempotent_and_prints_the_logins(demo, capsys):
     assert "cerchia-demo" in out
     for key in PERSONAS:
         assert f"{key}@demo.cerchia.org" in out
+
+
+def test_the_chamber_offers_tiers_with_basic_and_enhanced_listings(demo):
+    tiers = Tier.objects.filter(group__slug="camera-commercio-bologna")
+
+    assert set(tiers.values_list("name", flat=True)) == {"Individual", "Business", "Corporate"}
+    assert set(tiers.values_list("listing", flat=True)) == {"basic", "enhanced"}
+    assert set(tiers.values_list("term", flat=True)) == {"rolling", "fixed"}
+
+
+def test_a_year_of_dues_history_with_renewals_grace_and_lapses(demo):
+    today = timezone.localdate()
+    chamber = Membership.objects.filter(group__slug="camera-commercio-bologna")
+    standings = Counter(m.standing_on(today) for m in chamber.select_related("group"))
+
+    assert standings["active"] >= 50
+    assert standings["grace"] >= 3
+    assert standings["lapsed"] >= 3
+    assert standings["resigned"] >= 5
+    # The stored standing is what the engine says today.
+    assert all(m.standing == m.standing_on(today) for m in chamber.select_related("group"))
+    # Renewed: members with two or more paid dues periods.
+    renewed = (
+        Invoice.objects.filter(group__slug="camera-commercio-bologna", kind="dues", status="paid")
+        .values("membership")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+    )
+    assert renewed.count() >= 10
+    oldest = Invoice.objects.filter(group__slug="camera-commercio-bologna").order_by("issued_on")
+    assert oldest.first().issued_on <= today - datetime.timedelta(days=365)
+    # Every paid invoice has its payment, for its full amount.
+    for invoice in Invoice.objects.filter(status="paid").prefetch_related("payments")[:50]:
+        assert sum(p.amount_minor for p in invoice.payments.all()) == invoice.amount_minor
+
+
+def test_the_lapsed_persona_is_lapsed_in_the_chamber(demo):
+    lapsed = User.objects.get(email="lapsed@demo.cerchia.org")
+    membership = Membership.objects.get(group__slug="camera-commercio-bologna", user=lapsed)
+
+    assert membership.status == "active"
+    assert membership.standing == "lapsed"
+    assert not membership.in_good_standing
+    assert membership.invoices.filter(status="issued", kind="dues").exists()
+    assert ("lapsed@demo.cerchia.org", builder.PASSWORD) in [
+        (email, password) for email, password, _story in builder.logins()
+    ]
+
+
+def test_chapter_two_has_an_application_with_its_objection_window_open(demo):
+    application = Membership.objects.get(group__slug="referral-bologna-fiera", status="applied")
+
+    assert application.sponsor is not None
+    assert application.objection_window_open
