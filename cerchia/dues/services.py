@@ -10,7 +10,6 @@ import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -156,10 +155,8 @@ def _next_number(group: Group, day: datetime.date) -> str:
     """Invoice numbers run per group and year: 2026-0001, 2026-0002, …"""
     Group.objects.select_for_update().filter(pk=group.pk).first()  # one numberer at a time
     prefix = f"{day.year}-"
-    last = Invoice.objects.filter(group=group, number__startswith=prefix).aggregate(
-        n=Max("number")
-    )["n"]
-    sequence = int(last.split("-")[1]) + 1 if last else 1
+    # Invoices are never deleted (they are voided), so the count is the last number.
+    sequence = Invoice.objects.filter(group=group, number__startswith=prefix).count() + 1
     return f"{prefix}{sequence:04d}"
 
 

@@ -32,10 +32,10 @@ class GroupAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "group", "status", "role", "joined_at"]
-    list_filter = ["status", "role", "group__kind"]
+    list_display = ["user", "group", "status", "standing", "role", "expires_on", "joined_at"]
+    list_filter = ["status", "standing", "role", "category", "group__kind"]
     search_fields = ["user__email", "group__name", "group__slug"]
-    raw_id_fields = ["user", "group", "invited_by", "sponsor", "seat_profession"]
+    raw_id_fields = ["user", "group", "invited_by", "sponsor", "seat_profession", "tier"]
     list_select_related = ["user", "group"]
 
 
