@@ -39,7 +39,12 @@ def run_daily_if_due(today: datetime.date | None = None) -> dict[str, Any] | Non
             DailyRun.objects.create(day=today)
     except IntegrityError:
         return None
-    return run_daily(today)
+    try:
+        return run_daily(today)
+    except Exception:
+        # Give the day back so the next hourly check tries again (the job is idempotent).
+        DailyRun.objects.filter(day=today, finished_at__isnull=True).delete()
+        raise
 
 
 def start_daily_thread(interval_seconds: int = 3600) -> threading.Thread:

@@ -21,7 +21,10 @@ urlpatterns = [
     path("account/tokens/", account_views.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", account_views.token_revoke, name="token_revoke"),
     path("account/", include("allauth.urls")),
+    # Before the groups: /groups/<slug>/dues/ and /tiers/ live in the dues app.
+    path("", include("cerchia.dues.urls")),
     path("groups/", include("cerchia.groups.urls")),
+    path("notices/", include("cerchia.notices.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/", _api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -11,8 +11,12 @@ from ninja.errors import AuthenticationError
 from cerchia.accounts.api import router as accounts_router
 from cerchia.accounts.services import AccountError
 from cerchia.api.auth import REQUIRED
+from cerchia.dues.api import router as dues_router
+from cerchia.dues.services import DuesError
 from cerchia.groups.api import router as groups_router
+from cerchia.groups.api_retention import router as retention_router
 from cerchia.groups.services import GroupError
+from cerchia.notices.api import router as notices_router
 
 api = NinjaAPI(
     title="Cerchia API",
@@ -43,6 +47,7 @@ def unauthorised(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(AccountError)
 @api.exception_handler(GroupError)
+@api.exception_handler(DuesError)
 def domain_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=400)
 
@@ -54,3 +59,6 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 api.add_router("/", accounts_router)
 api.add_router("/groups", groups_router)
+api.add_router("/groups", retention_router)
+api.add_router("/", dues_router)
+api.add_router("/", notices_router)

@@ -329,10 +329,31 @@ def renew(membership: Membership, *, actor: User, today: datetime.date | None = 
     if own and opens is not None and today < opens:
         raise DuesError(_("Renewal opens on %(date)s.") % {"date": opens.isoformat()})
     period = _renewal_period(membership, today)
+    if membership.standing_on(today) == Membership.Standing.LAPSED:
+        _void_superseded_dues(membership, before=period[0], actor=actor)
     due = max(today, membership.expires_on)
     invoice = _dues_invoice(membership, period, issued_on=today, due_on=due, actor=actor)
     record(actor, "dues.membership.renewal_billed", membership, {"invoice": invoice.pk})
     return invoice
+
+
+def _void_superseded_dues(membership: Membership, *, before: datetime.date, actor: User) -> None:
+    """A reinstatement bills a fresh period from today: dues billed for the lapsed term and
+    never paid are void, or they would stay overdue and keep the reinstated member out of
+    good standing. Invoices with money paid against them are left to a treasurer."""
+    stale = Invoice.objects.select_for_update().filter(
+        membership=membership,
+        kind=Invoice.Kind.DUES,
+        status=Invoice.Status.ISSUED,
+        period_start__lt=before,
+    )
+    for invoice in stale:
+        if invoice.payments.exists():
+            continue
+        invoice.status = Invoice.Status.VOID
+        invoice.void_reason = "reinstated"
+        invoice.save(update_fields=["status", "void_reason"])
+        record(actor, "dues.invoice.voided", invoice, {"reason": invoice.void_reason})
 
 
 @transaction.atomic
@@ -483,7 +504,17 @@ def set_tier(membership: Membership, *, actor: User, tier: Tier | None) -> Membe
         membership,
         {"from": previous, "to": tier.pk if tier else None},
     )
-    _store_standing(membership, timezone.localdate(), actor=actor, quiet=True)
+    today = timezone.localdate()
+    if tier is not None and membership.is_active and membership.expires_on is None:
+        # A member who owed nothing so far gets their first period to pay (no joining fee:
+        # they are a member already); without it they would be pending with nothing to pay.
+        billed = Invoice.objects.filter(membership=membership, kind=Invoice.Kind.DUES)
+        if not billed.exclude(status=Invoice.Status.VOID).exists():
+            due = today + datetime.timedelta(days=FIRST_INVOICE_DAYS)
+            _dues_invoice(
+                membership, tier.period_from(today), issued_on=today, due_on=due, actor=actor
+            )
+    _store_standing(membership, today, actor=actor, quiet=True)
     return membership
 
 

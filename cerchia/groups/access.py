@@ -128,6 +128,18 @@ def access_mentoring(user: Any, key: int | str) -> Group:
     return group
 
 
+def access_member_directory(user: Any, key: int | str) -> Rights:
+    """The person's rights in a group whose member directory they may open: 404 where the
+    group cannot be seen or has no members, 403 where only its members see who is in it."""
+    group = access_group(user, key)
+    if not group.rules.accepts_members:
+        raise Http404(_("This group has no member directory."))
+    rights = rights_in(user, group)
+    if not rights.sees_members:
+        raise PermissionDenied(_("Only members see who is in this group."))
+    return rights
+
+
 def access_membership(
     user: Any, group: Group, membership_id: int, *, write: bool = False
 ) -> Membership:
@@ -142,6 +154,17 @@ def access_membership(
     if not can_review(user, group):
         raise PermissionDenied(_("Only the group's reviewers may do this"))
     return membership
+
+
+def access_retention(user: Any, key: int | str) -> Group:
+    """A group whose retention reports ``user`` may read: its administrators and those of the
+    groups above it. 404 where the group cannot be seen or has no members, 403 for others."""
+    group = access_group(user, key)
+    if not group.rules.accepts_members:
+        raise Http404(_("This group has no members to report on."))
+    if not can_manage(user, group):
+        raise PermissionDenied(_("Only the group's administrators see its retention reports."))
+    return group
 
 
 def is_member(user: Any, group: Group) -> bool:

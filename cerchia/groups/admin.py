@@ -19,8 +19,17 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Group)
 class GroupAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "kind", "parent", "visibility", "join_policy", "created_at"]
-    list_filter = ["kind", "visibility", "join_policy", "currency"]
+    list_display = [
+        "name",
+        "slug",
+        "kind",
+        "parent",
+        "unit",
+        "visibility",
+        "join_policy",
+        "created_at",
+    ]
+    list_filter = ["kind", "unit", "visibility", "join_policy", "currency"]
     search_fields = ["name", "slug", "place", "service_area"]
     raw_id_fields = ["parent", "owner"]
     inlines = [MembershipInline]

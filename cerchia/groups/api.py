@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from cerchia.accounts.api import CardOut, ProfessionOut
+from cerchia.accounts.api import CardOut, CoordinatesOut, ProfessionOut
 from cerchia.accounts.models import User
 from cerchia.api.auth import OPTIONAL
 from cerchia.api.pagination import page
@@ -17,10 +17,12 @@ from cerchia.groups import services
 from cerchia.groups.access import (
     access_application,
     access_group,
+    access_member_directory,
     access_membership,
     access_mentoring,
     rights_in,
 )
+from cerchia.groups.directory import directory_entries, directory_rows
 from cerchia.groups.kinds import ELIGIBILITY_QUESTIONS
 from cerchia.groups.models import (
     Group,
@@ -39,6 +41,7 @@ from cerchia.groups.selectors import (
     my_mentorings,
     open_jobs,
     open_seats,
+    sections_of,
 )
 from cerchia.lib.http import ApiRequest
 
@@ -51,6 +54,7 @@ class GroupOut(Schema):
     name: str
     kind: str
     parent: int | None
+    unit: str
     description: str
     place: str
     service_area: str
@@ -95,8 +99,9 @@ class GroupOut(Schema):
 
 class GroupIn(Schema):
     name: str
-    kind: str
+    kind: str = ""  # a section or committee takes its parent's
     parent: int | None = None
+    unit: str = ""  # "section" or "committee" of ``parent``; empty for a group of its own
     slug: str = ""
     description: str = ""
     place: str = ""
@@ -128,14 +133,27 @@ class GroupPage(Schema):
     count: int
 
 
+class SectionOut(GroupOut):
+    member_count: int
+
+
+class SectionPage(Schema):
+    items: list[SectionOut]
+    count: int
+
+
 class MembershipOut(Schema):
     id: int
     group: int
     user: int
     status: str
     role: str
+    role_until: datetime.date | None
+    category: str
     leave_reason: str
     answers: dict[str, Any]
+    info_request: str  # the reviewers' open question to the applicant, if any
+    info_requested_at: datetime.datetime | None
     sponsor: int | None
     applied_at: datetime.datetime | None
     objections_close_at: datetime.datetime | None
@@ -157,11 +175,41 @@ class MemberOut(Schema):
     membership_id: int
     status: str
     role: str
+    role_until: datetime.date | None
+    category: str
     person: CardOut
 
 
 class MemberPage(Schema):
     items: list[MemberOut]
+    count: int
+
+
+class DirectoryEntryOut(Schema):
+    """A member in the group directory: the badge, category and listing, and the card's fields
+    the listing shows and the viewer may see (hidden fields are left out)."""
+
+    user_id: int
+    display_name: str
+    in_good_standing: bool
+    category: str
+    listing: str
+    profession: ProfessionOut | None = None
+    place: str | None = None
+    company: str | None = None
+    bio: str | None = None
+    offers: list[str] | None = None
+    seeks: list[str] | None = None
+    coordinates: CoordinatesOut | None = None
+    clientele_scope: str | None = None
+    company_size: str | None = None
+    website: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class DirectoryPage(Schema):
+    items: list[DirectoryEntryOut]
     count: int
 
 
@@ -273,6 +321,8 @@ class JoinIn(Schema):
     sponsor_email: str = ""  # where the group asks applicants for a sponsor
     # Answers to the group's application questions: {code: answer, "custom": [answers]}.
     answers: dict[str, Any] = {}
+    # The membership tier (see GET /groups/{id}/tiers); required where it offers several.
+    tier_id: int | None = None
 
 
 class ApproveIn(Schema):
@@ -315,10 +365,23 @@ class InviteIn(Schema):
 
 class RoleIn(Schema):
     role: str
+    until: datetime.date | None = None  # the end of the term; the group's usual term if empty
 
 
 class RejectIn(Schema):
-    reason: str = ""
+    reason: str = ""  # required: the applicant is told
+
+
+class QuestionIn(Schema):
+    question: str
+
+
+class AnswerIn(Schema):
+    answer: str
+
+
+class TerminationIn(Schema):
+    reason: str
 
 
 @router.get("", response=GroupPage, auth=OPTIONAL, summary="Groups I may see (never informal)")
@@ -367,6 +430,7 @@ def join(request: ApiRequest, group_id: int, payload: JoinIn | None = None) -> M
         message=payload.message if payload else "",
         sponsor_email=payload.sponsor_email if payload else "",
         answers=payload.answers if payload else {},
+        tier_id=payload.tier_id if payload else None,
     )
 
 
@@ -410,11 +474,45 @@ def members(
             "membership_id": r["membership"].pk,
             "status": r["membership"].status,
             "role": r["membership"].role,
+            "role_until": r["membership"].role_until,
+            "category": r["membership"].category,
             "person": r["card"],
         }
         for r in member_cards(viewer, rows)
     ]
     return {"items": items, "count": count}
+
+
+@router.get(
+    "/{group_id}/directory",
+    response=DirectoryPage,
+    auth=OPTIONAL,
+    exclude_unset=True,
+    summary="The member directory with the good-standing badge, enhanced listings first",
+)
+def member_directory(
+    request: ApiRequest,
+    group_id: int,
+    profession: str = "",
+    sphere: str = "",
+    place: str = "",
+    q: str = "",
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    viewer = request.auth
+    rights = access_member_directory(viewer, group_id)
+    rows = directory_rows(
+        viewer,
+        rights.group,
+        rights,
+        profession=profession.strip(),
+        sphere=sphere.strip(),
+        place=place.strip(),
+        query=q.strip(),
+    )
+    items, count = page(rows, limit, offset)
+    return {"items": directory_entries(viewer, items), "count": count}
 
 
 @router.get(
@@ -538,7 +636,60 @@ def put_role(request: ApiRequest, group_id: int, membership_id: int, payload: Ro
     user = request.auth
     group = access_group(user, group_id, write=True)
     membership = access_membership(user, group, membership_id, write=True)
-    return services.set_role(membership, actor=user, role=payload.role)
+    return services.set_role(membership, actor=user, role=payload.role, until=payload.until)
+
+
+@router.post(
+    "/{group_id}/members/{membership_id}/questions",
+    response=MembershipOut,
+    summary="Ask an applicant for more before deciding (reviewers)",
+)
+def ask_applicant(
+    request: ApiRequest, group_id: int, membership_id: int, payload: QuestionIn
+) -> Membership:
+    group = access_group(request.auth, group_id)
+    membership = access_membership(request.auth, group, membership_id, write=True)
+    return services.ask_applicant(membership, actor=request.auth, question=payload.question)
+
+
+@router.post(
+    "/{group_id}/answers",
+    response=MembershipOut,
+    summary="Answer the reviewers' question about my application",
+)
+def answer_reviewers(request: ApiRequest, group_id: int, payload: AnswerIn) -> Membership:
+    group = access_group(request.auth, group_id)
+    membership = get_object_or_404(Membership, group=group, user=request.auth)
+    return services.answer_reviewers(membership, actor=request.auth, answer=payload.answer)
+
+
+@router.post(
+    "/{group_id}/members/{membership_id}/termination",
+    response=MembershipOut,
+    summary="End a membership, saying why (administrators)",
+)
+def terminate(
+    request: ApiRequest, group_id: int, membership_id: int, payload: TerminationIn
+) -> Membership:
+    group = access_group(request.auth, group_id, write=True)
+    membership = access_membership(request.auth, group, membership_id, write=True)
+    return services.terminate_membership(membership, actor=request.auth, reason=payload.reason)
+
+
+@router.get(
+    "/{group_id}/sections",
+    response=SectionPage,
+    auth=OPTIONAL,
+    summary="The group's sections and committees I may see, with their member counts",
+)
+def list_sections(
+    request: ApiRequest, group_id: int, limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
+    group = access_group(request.auth, group_id)
+    items, count = page(sections_of(request.auth, group), limit, offset)
+    for section in items:
+        section.parent = group  # their rules follow the group's: worked out once, not per item
+    return {"items": items, "count": count}
 
 
 @router.get(

@@ -21,6 +21,19 @@ class GroupForm(forms.Form):
         required=False,
         help_text=_("The organisation or chamber this group belongs to, if any."),
     )
+    unit = forms.ChoiceField(
+        label=_("What it is to the group it is part of"),
+        choices=[
+            ("", _("A group of its own (a chapter)")),
+            (Group.Unit.SECTION, _("A section of it")),
+            (Group.Unit.COMMITTEE, _("A committee of it")),
+        ],
+        required=False,
+        help_text=_(
+            "Sections and committees take their members from the group they are part of, "
+            "and share its kind and rules."
+        ),
+    )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -45,6 +58,17 @@ class GroupForm(forms.Form):
         super().__init__(*args, **kwargs)
         if parents is not None:
             self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        parent = data.get("parent")
+        if data.get("unit"):
+            if parent is None:
+                self.add_error("parent", _("Choose the group it is a section or committee of."))
+            else:
+                # A section has its parent's kind, whatever the kind list shows.
+                data["kind"] = parent.kind
+        return data
 
 
 class GroupSettingsForm(forms.Form):
@@ -145,6 +169,12 @@ class InviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+    until = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for the group's usual term."),
+    )
 
 
 class JobForm(forms.Form):

@@ -42,9 +42,8 @@ class GroupQuerySet(models.QuerySet["Group"]):
             .exclude(status__in=GONE_STATUSES)
             .values("group_id")
         )
-        managed = Membership.objects.filter(
-            user=user, status=Membership.Status.ACTIVE, role__in=MANAGER_ROLES
-        ).values("group_id")
+        active = Membership.objects.filter(user=user, status=Membership.Status.ACTIVE)
+        managed = active.filter(role__in=MANAGER_ROLES).values("group_id")
         # Administrators of an organisation see every group below it, however deep.
         below_managed = Q()
         for depth in range(1, MAX_DEPTH):
@@ -57,6 +56,8 @@ class GroupQuerySet(models.QuerySet["Group"]):
                     Q(visibility__in=[GroupVisibility.PUBLIC, GroupVisibility.MEMBERS])
                     | Q(pk__in=mine)
                     | below_managed
+                    # A group's members see its sections and committees, which they may join.
+                    | (~Q(unit="") & Q(parent_id__in=active.values("group_id")))
                 )
             )
         )
@@ -64,6 +65,14 @@ class GroupQuerySet(models.QuerySet["Group"]):
 
 class Group(models.Model):
     """A networking group of one of the six kinds; chapters hang under their organisation."""
+
+    class Unit(models.TextChoices):
+        """What a group is to its parent: a group of its own (a chapter), or a section or
+        committee drawn from the parent's members."""
+
+        GROUP = "", _("Group")
+        SECTION = "section", _("Section")
+        COMMITTEE = "committee", _("Committee")
 
     name = models.CharField(_("name"), max_length=160)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -75,6 +84,11 @@ class Group(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
+    )
+    # Sections and committees share their parent's kind (and so its rules); their members
+    # must be active members of the parent.
+    unit = models.CharField(
+        _("section or committee"), max_length=10, choices=Unit.choices, blank=True, default=""
     )
     description = models.TextField(_("description"), blank=True)
     place = models.CharField(_("place"), max_length=160, blank=True)
@@ -365,6 +379,12 @@ class Membership(models.Model):
                     (question.label, dict(question.choices).get(answers[code], answers[code]))
                 )
         rows.extend(zip(self.group.custom_questions or [], answers.get("custom", []), strict=False))
+        # What the reviewers asked afterwards, and what the applicant answered.
+        rows.extend(
+            (item.get("question", ""), item.get("answer", ""))
+            for item in answers.get("more", [])
+            if isinstance(item, dict)
+        )
         return rows
 
     @property

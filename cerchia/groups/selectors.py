@@ -40,6 +40,18 @@ def directory(viewer: Any, *, kind: str = "", query: str = "") -> QuerySet[Group
     return qs.order_by("name")
 
 
+def sections_of(viewer: Any, group: Group) -> QuerySet[Group]:
+    """The sections and committees of ``group`` the viewer may see, with their active member
+    count (one query)."""
+    return (
+        Group.objects.visible_to(viewer)
+        .filter(parent=group)
+        .exclude(unit="")
+        .annotate(member_count=Count("memberships", filter=Q(memberships__status="active")))
+        .order_by("unit", "name", "pk")
+    )
+
+
 def filter_members(
     qs: QuerySet[Membership],
     rights: Rights,
@@ -50,8 +62,9 @@ def filter_members(
 ) -> QuerySet[Membership]:
     """Narrow a member list by profession, contact sphere or place — matching only fields the
     viewer may see, so a filter never reveals a hidden field. Fellow members see what members
-    of the group see; others see public fields."""
-    reach = Reach.GROUP_MEMBER if rights.active_member or rights.manager else Reach.ANYONE
+    of the group see; others see public fields — administrators of an organisation too, in a
+    chapter they are not members of (their cards show them no more)."""
+    reach = Reach.GROUP_MEMBER if rights.active_member else Reach.ANYONE
     prefix = "user__profile__"
     if profession:
         qs = qs.filter(

@@ -105,8 +105,15 @@ def create_group(
     join_policy: str = "",
     rule_overrides: dict[str, Any] | None = None,
     custom_questions: list[str] | None = None,
+    unit: str = "",
 ) -> Group:
-    """Create a group; its creator becomes its first administrator."""
+    """Create a group; its creator becomes its first administrator. A section or committee
+    (``unit``) hangs under a group of its own kind, follows its rules and takes its members
+    from it."""
+    if unit:
+        kind = _unit_kind(unit, kind, parent)
+    if not kind:
+        raise GroupError(_("Choose the kind of group."))
     if kind not in CREATABLE_KINDS:
         raise GroupError(_("Groups of this kind cannot be created: %(kind)s") % {"kind": kind})
     rules = rules_for(kind)
@@ -121,6 +128,12 @@ def create_group(
                 _("Only administrators of %(group)s may add groups under it.")
                 % {"group": parent.name}
             )
+    if unit and parent is not None:
+        # A section is no more visible than its parent by default, and its people were
+        # already vetted by the parent: they ask to join rather than apply again.
+        visibility = visibility or parent.visibility
+        if JoinPolicy.REQUEST in rules.join_policies:
+            join_policy = join_policy or JoinPolicy.REQUEST
     fields: dict[str, Any] = {
         "name": name.strip(),
         "currency": (currency or "EUR").upper(),
@@ -139,6 +152,7 @@ def create_group(
         slug=slug or _unique_slug(name),
         kind=kind,
         parent=parent,
+        unit=unit,
         description=description.strip(),
         place=place.strip(),
         service_area=service_area.strip(),
@@ -148,21 +162,56 @@ def create_group(
     # The creator takes their profession's seat where the group has seats (a new group has
     # every seat free); without a profession they run the group without one.
     creator_profession = Profession.objects.filter(profiles__user=actor).first()
-    Membership.objects.create(
-        seat_profession=creator_profession if group.rules.one_seat_per_profession else None,
-        group=group,
-        user=actor,
-        status=Membership.Status.ACTIVE,
-        role=Membership.Role.ADMINISTRATOR,
-        joined_at=timezone.now(),
-    )
-    record(
-        actor,
-        "groups.group.created",
-        group,
-        {"kind": kind, "parent": parent.pk if parent else None},
-    )
+    # A section's members come from its parent: an administrator from higher up who is not a
+    # member there runs the section from above (as for any group below) without joining it.
+    if _drawn_from_parent(group, actor):
+        Membership.objects.create(
+            seat_profession=creator_profession if group.rules.one_seat_per_profession else None,
+            group=group,
+            user=actor,
+            status=Membership.Status.ACTIVE,
+            role=Membership.Role.ADMINISTRATOR,
+            joined_at=timezone.now(),
+        )
+    data: dict[str, Any] = {"kind": kind, "parent": parent.pk if parent else None}
+    if unit:
+        data["unit"] = unit
+    record(actor, "groups.group.created", group, data)
     return group
+
+
+def _unit_kind(unit: str, kind: str, parent: Group | None) -> str:
+    """The kind of a new section or committee: its parent's, which must allow it."""
+    if unit not in Group.Unit.values:
+        raise GroupError(_("Unknown kind of subgroup: %(unit)s") % {"unit": unit})
+    if parent is None:
+        raise GroupError(_("A section or committee belongs to a group: choose which."))
+    if kind and kind != parent.kind:
+        raise GroupError(
+            _("A section or committee of %(group)s is a %(kind)s like it.")
+            % {"group": parent.name, "kind": parent.get_kind_display()}
+        )
+    if parent.kind not in rules_for(parent.kind).child_kinds:
+        raise GroupError(
+            _("A %(kind)s cannot have sections or committees.")
+            % {"kind": parent.get_kind_display()}
+        )
+    return parent.kind
+
+
+def _drawn_from_parent(group: Group, user: User) -> bool:
+    """Whether ``user`` may be a member of ``group``: anyone for a group of its own; for a
+    section or committee, active members of its parent only."""
+    if not group.unit or group.parent_id is None:
+        return True
+    return Membership.objects.active().filter(group_id=group.parent_id, user=user).exists()
+
+
+def _not_in_parent_message(group: Group) -> str:
+    return _("%(group)s is for members of %(parent)s only.") % {
+        "group": group.name,
+        "parent": group.parent.name if group.parent else "",
+    }
 
 
 EDITABLE_GROUP_FIELDS = {
@@ -387,6 +436,15 @@ def join_group(
     membership = _lock_membership(group, user)
     if membership is not None and membership.status == Membership.Status.ACTIVE:
         raise GroupError(_("You are already a member of %(group)s.") % {"group": group.name})
+    if membership is not None and membership.status == Membership.Status.TERMINATED:
+        # Only the group's administrators can let someone back in (by inviting them).
+        raise GroupError(
+            _(
+                "Your membership of %(group)s was terminated: only its administrators can "
+                "invite you back."
+            )
+            % {"group": group.name}
+        )
     if membership is not None and membership.status in (
         Membership.Status.REQUESTED,
         Membership.Status.APPLIED,
@@ -395,7 +453,11 @@ def join_group(
             _("Your request to join %(group)s is waiting for a decision.") % {"group": group.name}
         )
     if membership is not None and membership.status == Membership.Status.INVITED:
+        if tier_id is not None:  # the invited person picks their tier on accepting
+            membership.tier = _tier_for_joining(group, tier_id)
         return accept_invitation(membership, actor=user)
+    if not _drawn_from_parent(group, user):
+        raise GroupError(_not_in_parent_message(group))
     policy = group.join_policy
     if policy == JoinPolicy.INVITATION:
         raise GroupError(_("%(group)s is by invitation only.") % {"group": group.name})
@@ -410,6 +472,9 @@ def join_group(
     membership.status = status
     membership.role = Membership.Role.MEMBER
     membership.message = message.strip()[:2000]
+    # A new request starts afresh: no question left over from an earlier one.
+    membership.info_request = ""
+    membership.info_requested_at = None
     membership.joined_at = now if status == Membership.Status.ACTIVE else None
     membership.left_at = None
     # Checked on asking too, so nobody applies for a seat that is already taken.
@@ -457,6 +522,15 @@ def invite_member(group: Group, *, actor: User, email: str) -> Membership:
                 % {"email": user.email}
             )
         raise GroupError(_("%(email)s is already invited or a member.") % {"email": user.email})
+    if not _drawn_from_parent(group, user):
+        raise GroupError(
+            _("%(email)s is not a member of %(parent)s, and %(group)s is for its members only.")
+            % {
+                "email": user.email,
+                "parent": group.parent.name if group.parent else "",
+                "group": group.name,
+            }
+        )
     if membership is None:
         membership = Membership(group=group, user=user)
     membership.status = Membership.Status.INVITED
@@ -487,10 +561,13 @@ def _default_tier(group: Group) -> Any:
 
 
 def _associate(membership: Membership) -> bool:
-    """In a women's network, applicants who are not women are admitted as associates."""
+    """In a women's network, applicants who are not women are admitted as associates. Only
+    applications ask the gender question: people admitted otherwise (invited, on request)
+    were chosen by the administrators and are full members."""
     if not membership.group.rules.women_network:
         return False
-    return (membership.answers or {}).get("gender") != "woman"
+    answers = membership.answers if isinstance(membership.answers, dict) else {}
+    return "gender" in answers and answers["gender"] != "woman"
 
 
 def _after_activation(membership: Membership, *, actor: User) -> None:
@@ -501,6 +578,8 @@ def _after_activation(membership: Membership, *, actor: User) -> None:
 
 
 def _activate(membership: Membership, *, actor: User) -> None:
+    if not _drawn_from_parent(membership.group, membership.user):
+        raise GroupError(_not_in_parent_message(membership.group))
     membership.seat_profession = _seat_for(membership.group, membership.user)
     membership.status = Membership.Status.ACTIVE
     membership.joined_at = timezone.now()
@@ -704,7 +783,37 @@ def terminate_membership(membership: Membership, *, actor: User, reason: str) ->
         membership,
         {"group": membership.group_id, "reason": reason[:500]},
     )
+    _end_unit_memberships(membership, actor=actor)
+    _notify_applicant(membership, "membership.terminated", reason=reason[:500])
     return membership
+
+
+def _end_unit_memberships(membership: Membership, *, actor: User) -> None:
+    """Someone who is no longer a member of a group leaves its sections and committees
+    (and theirs, in turn): they are drawn from its members only."""
+    below = (
+        Membership.objects.select_for_update(of=("self",))
+        .filter(user_id=membership.user_id, group__parent_id=membership.group_id)
+        .exclude(group__unit="")
+        .exclude(status__in=GONE_STATUSES)
+        .order_by("pk")
+    )
+    for row in below:
+        previous = row.status
+        row.status = Membership.Status.LEFT
+        row.standing = Membership.Standing.RESIGNED
+        row.role = Membership.Role.MEMBER
+        row.role_until = None
+        row.left_at = timezone.now()
+        row.save()
+        _void_future_dues(row, "resigned")
+        record(
+            actor,
+            "groups.membership.left_with_parent",
+            row,
+            {"group": row.group_id, "parent": membership.group_id, "previous_status": previous},
+        )
+        _end_unit_memberships(row, actor=actor)
 
 
 def _other_managers(membership: Membership) -> bool:
@@ -748,6 +857,7 @@ def leave_group(group: Group, user: User, *, reason: str = "", note: str = "") -
         membership,
         {"group": group.pk, "previous_status": previous, "reason": reason},
     )
+    _end_unit_memberships(membership, actor=user)
     return membership
 
 

@@ -13,19 +13,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cerchia.accounts.models import ContactSphere, Profession, User
+from cerchia.dues.services import offered_tiers
 from cerchia.groups import services
 from cerchia.groups.access import (
     Rights,
     access_application,
     access_group,
+    access_member_directory,
     access_membership,
     access_mentoring,
     membership_of,
     rights_in,
 )
+from cerchia.groups.directory import directory_entries, directory_rows
 from cerchia.groups.forms import GroupForm, GroupSettingsForm, InviteForm, JobForm, RoleForm
 from cerchia.groups.kinds import CREATABLE_KINDS, ELIGIBILITY_QUESTIONS, Kind
-from cerchia.groups.models import Group, Membership, MentoringPreference
+from cerchia.groups.models import GONE_STATUSES, Group, Membership, MentoringPreference
 from cerchia.groups.selectors import (
     applications_open_to_objection,
     filter_members,
@@ -36,6 +39,7 @@ from cerchia.groups.selectors import (
     my_mentorings,
     open_jobs,
     open_seats,
+    sections_of,
 )
 from cerchia.groups.selectors import directory as directory_query
 from cerchia.lib.http import AuthedRequest, HtmxRequest
@@ -63,7 +67,7 @@ def create(request: AuthedRequest) -> HttpResponse:
     form = GroupForm(
         request.POST or None,
         parents=groups_run_by(request.user),
-        initial={"kind": request.GET.get("kind", "")},
+        initial={key: request.GET.get(key, "") for key in ("kind", "parent", "unit")},
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -91,7 +95,25 @@ def _panel_context(
         "questions": [
             (code, ELIGIBILITY_QUESTIONS[code]) for code in group.rules.eligibility_questions
         ],
+        # The tiers to choose from, shown beside the join button to those who may join.
+        "tiers": offered_tiers(group) if _may_join(group, rights.membership) else [],
     }
+
+
+def _may_join(group: Group, membership: Membership | None) -> bool:
+    if group.is_informal or not group.rules.accepts_members:
+        return False
+    return membership is None or membership.status in GONE_STATUSES
+
+
+def _tier_choice(value: str) -> int | None:
+    """The tier picked on the join form (None: none picked)."""
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise services.GroupError(_("Choose a membership tier from the list."))
+    return int(value)
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -119,7 +141,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
                 viewer, list(member_rows(viewer, group, status="awaiting", rights=rights))
             ),
             "invited": list(member_rows(viewer, group, status="invited", rights=rights)),
-            "children": Group.objects.visible_to(viewer).filter(parent=group),
+            "children": Group.objects.visible_to(viewer).filter(parent=group, unit=""),
+            "sections": sections_of(viewer, group),
             "rules": group.rules,
             "objectable": objectable,
             "open_seats": open_seats(group) if rights.sees_members else [],
@@ -131,6 +154,39 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         }
     )
     return render(request, "groups/detail.html", context)
+
+
+def member_directory(request: HtmxRequest, slug: str) -> HttpResponse:
+    """The group's member directory with the good-standing badge; htmx swaps the results."""
+    rights = access_member_directory(request.user, slug)
+    filters = {key: request.GET.get(key, "").strip() for key in ("profession", "sphere", "place")}
+    query = request.GET.get("q", "").strip()
+    rows = directory_rows(
+        request.user,
+        rights.group,
+        rights,
+        profession=filters["profession"],
+        sphere=filters["sphere"],
+        place=filters["place"],
+        query=query,
+    )
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    context = {
+        "group": rights.group,
+        "page": page,
+        "entries": directory_entries(request.user, list(page.object_list)),
+        "filters": filters,
+        "q": query,
+    }
+    if request.htmx:
+        return render(request, "groups/_member_directory_results.html", context)
+    context.update(
+        {
+            "spheres": ContactSphere.objects.order_by("name_en"),
+            "professions": Profession.objects.order_by("name_en"),
+        }
+    )
+    return render(request, "groups/member_directory.html", context)
 
 
 @login_required
@@ -174,6 +230,7 @@ def join(request: AuthedRequest, slug: str) -> HttpResponse:
                 },
                 "custom": request.POST.getlist("custom_answer"),
             },
+            tier_id=_tier_choice(request.POST.get("tier", "")),
         )
     except services.GroupError as exc:
         messages.error(request, str(exc))
@@ -291,8 +348,15 @@ def change_role(request: AuthedRequest, slug: str, membership_id: int) -> HttpRe
     form = RoleForm(request.POST)
     try:
         if not form.is_valid():
-            raise services.GroupError(_("Choose a role from the list."))
-        services.set_role(membership, actor=request.user, role=form.cleaned_data["role"])
+            if "role" in form.errors:
+                raise services.GroupError(_("Choose a role from the list."))
+            raise services.GroupError(_("Give the end of the term as a date."))
+        services.set_role(
+            membership,
+            actor=request.user,
+            role=form.cleaned_data["role"],
+            until=form.cleaned_data["until"],
+        )
     except services.GroupError as exc:
         messages.error(request, str(exc))
     else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
+_AMOUNT = re.compile(r"\d+(\.\d*)?|\.\d+")
 # ISO 4217 currencies without cents; every other currency has two decimals here.
 ZERO_DECIMAL = {"JPY", "KRW", "ISK", "CLP", "VND", "XAF", "XOF", "HUF"}
 
@@ -27,8 +29,10 @@ def parse_major(text: str, currency: str) -> int:
     cleaned = text.strip().replace(" ", "")
     if cleaned.count(",") == 1 and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
-    value = Decimal(cleaned)
-    minor = value.scaleb(exponent(currency))
-    if minor != minor.to_integral_value() or minor < 0:
+    # Plain digits only: Decimal would also take "NaN", "Infinity", "1e9" and "-5".
+    if not _AMOUNT.fullmatch(cleaned):
+        raise ValueError(text)
+    minor = Decimal(cleaned).scaleb(exponent(currency))
+    if minor != minor.to_integral_value():
         raise ValueError(text)
     return int(minor)

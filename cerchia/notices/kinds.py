@@ -21,6 +21,10 @@ NOTICE_TEXTS: dict[str, tuple[Any, Any]] = {
         _("%(group)s asks for more about your application"),
         _("The reviewers of %(group)s ask: %(question)s — answer on the group's page."),
     ),
+    "membership.terminated": (
+        _("Your membership of %(group)s has ended"),
+        _("The administrators of %(group)s ended your membership. Reason: %(reason)s"),
+    ),
     "application.received": (
         _("Application received by %(group)s"),
         _("Your application to %(group)s is with its reviewers. You will hear from them."),

@@ -120,3 +120,68 @@ def test_sign_up_edit_profile_join_a_group_and_switch_to_italian(
     page.wait_for_function("document.documentElement.lang === 'it'")
     assert "Gruppi" in page.locator("nav").inner_text()
     assert page.locator("#membership-panel").inner_text().startswith("Sei membro")
+
+
+def _log_in(page: Any, base: str, email: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/account/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", "pw-" + email)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_apply_to_a_chapter_the_leader_approves_and_the_member_is_in_the_directory(
+    page: Any, live_server: Any
+) -> None:
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from cerchia.conftest import add_member
+
+    leader = make_user("leader@example.org", "Leo Leader", profession="accountant")
+    sponsor = make_user("sponsor@example.org", "Sofia Sponsor", profession="caterer")
+    make_user("florist@example.org", "Flora Fiori", profession="florist")
+    chapter = create_group(
+        leader,
+        name="Referral Bologna Centro",
+        kind="lead_group",
+        visibility="public",
+        join_policy="application",
+    )
+    add_member(chapter, sponsor)
+    base = live_server.url
+
+    # The florist applies, with a sponsor; the florist seat is free.
+    _log_in(page, base, "florist@example.org")
+    page.goto(f"{base}{chapter.get_absolute_url()}")
+    page.fill("#join-message", "I bring wedding clients.")
+    page.fill("#join-sponsor", "sponsor@example.org")
+    page.click("#join-button")
+    page.wait_for_selector("#membership-panel .badge")
+    application = Membership.objects.get(group=chapter, user__email="florist@example.org")
+    assert application.status == "applied"
+
+    # The leader sees the application; approval waits for the 7-day objection window.
+    _log_in(page, base, "leader@example.org")
+    page.goto(f"{base}{chapter.get_absolute_url()}")
+    pending = page.locator(f"#pending-{application.pk}")
+    assert "Flora Fiori" in pending.inner_text()
+    assert pending.locator("button[value=approve]").is_disabled()
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=8), tick=True):
+        page.goto(f"{base}{chapter.get_absolute_url()}")
+        page.locator(f"#pending-{application.pk} button[value=approve]").click()
+        page.wait_for_load_state()
+        application.refresh_from_db()
+        assert application.status == "active"
+        assert application.seat_profession.code == "florist"
+
+        # The new member is in the chapter's directory, in good standing, for anyone.
+        page.context.clear_cookies()
+        page.goto(f"{base}/groups/{chapter.slug}/directory/")
+        entry = page.locator(".directory-entry", has_text="Flora Fiori")
+        assert entry.count() == 1
+        assert "Member in good standing" in entry.inner_text()
