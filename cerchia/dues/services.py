@@ -505,6 +505,14 @@ def set_tier(membership: Membership, *, actor: User, tier: Tier | None) -> Membe
         {"from": previous, "to": tier.pk if tier else None},
     )
     today = timezone.localdate()
+    if tier is None:
+        # No dues from now on: unpaid dues bills without payments are dropped with the tier.
+        Invoice.objects.filter(
+            membership=membership,
+            kind=Invoice.Kind.DUES,
+            status=Invoice.Status.ISSUED,
+            payments__isnull=True,
+        ).update(status=Invoice.Status.VOID, void_reason="no dues")
     if tier is not None and membership.is_active and membership.expires_on is None:
         # A member who owed nothing so far gets their first period to pay (no joining fee:
         # they are a member already); without it they would be pending with nothing to pay.
@@ -599,7 +607,7 @@ def _remind(membership: Membership, today: datetime.date) -> int:
             amount=format_money(tier.dues_minor, membership.group.currency),
         ),
         url=f"/groups/{membership.group.slug}/dues/",
-        key=f"dues.reminder:{membership.pk}:{expires.isoformat()}",
+        key=f"{kind}:{membership.pk}:{expires.isoformat()}",
     )
     return 1 if sent else 0
 
@@ -615,7 +623,7 @@ def _auto_renew(membership: Membership, today: datetime.date) -> int:
     from cerchia.notices.models import Notice
 
     warned = Notice.objects.filter(
-        key=f"dues.reminder:{membership.pk}:{expires.isoformat()}",
+        key=f"dues.auto_renew_warning:{membership.pk}:{expires.isoformat()}",
         kind="dues.auto_renew_warning",
         created_at__date__lt=today,
     ).exists()

@@ -197,6 +197,8 @@ def test_turning_auto_renew_off_after_the_warning_stops_the_bill(chamber):
     run_days(EXPIRES - DAY, EXPIRES + 2 * DAY)
 
     assert _invoices(chamber.membership) == []
+    # Now renewing by hand, they are reminded to — once.
+    assert len(notices(chamber.member, "dues.renewal_reminder")) == 1
 
 
 def test_a_voided_automatic_renewal_is_not_billed_again(chamber):

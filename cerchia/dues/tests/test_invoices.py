@@ -493,3 +493,20 @@ def test_a_pending_member_moved_to_another_tier_keeps_the_invoice_they_have(cham
         set_tier(membership, actor=chamber.treasurer, tier=chamber.monthly)
 
     assert Invoice.objects.filter(membership=membership, kind="dues").count() == 1
+
+
+def test_taking_a_pending_member_off_dues_drops_their_unpaid_dues_bill(chamber):
+    newcomer = make_user("honorary@example.org")
+    with on(JOINED):
+        membership = join_group(chamber.group, newcomer, tier_id=chamber.monthly.pk)
+        [dues] = Invoice.objects.filter(membership=membership)
+        assert not membership.in_good_standing_on(JOINED)
+
+        set_tier(membership, actor=chamber.treasurer, tier=None)
+
+    dues.refresh_from_db()
+    assert (dues.status, dues.void_reason) == ("void", "no dues")
+    membership.refresh_from_db()
+    assert membership.standing == "active"
+    # Nothing overdue is left behind to cost them their good standing later.
+    assert membership.in_good_standing_on(JOINED + 60 * DAY)
