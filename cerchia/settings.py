@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "cerchia.audit",
     "cerchia.groups",
     "cerchia.dues",
+    "cerchia.meetings",
+    "cerchia.ballots",
     "cerchia.notices",
     "cerchia.api",
     "cerchia.demo",
@@ -166,6 +168,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Uploaded documents (applicants' evidence). No MEDIA_URL on purpose: nothing here is served
+# as a static file; a view checks who asks before sending each one (docs/deploy.md: backups).
+MEDIA_ROOT = VAR_DIR / "media"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

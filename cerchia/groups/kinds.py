@@ -84,6 +84,20 @@ class KindRules:
     medical_leave_weeks: int = field(
         default=0, metadata=_tunable(0, 52, _("Medical leave (weeks)"))
     )
+    offer_hours: int = field(
+        default=48,
+        metadata=_tunable(1, 168, _("Hours a promoted person has to take a freed seat")),
+    )
+    late_cancel_hours: int = field(
+        default=3,
+        metadata=_tunable(
+            0, 72, _("Cancelling later than this many hours before counts as a no-show")
+        ),
+    )
+    no_show_limit: int = field(
+        default=3,
+        metadata=_tunable(0, 20, _("No-shows before registrations need approval (0 = never)")),
+    )
     referrals_expected_per_week: float = field(
         default=0.0, metadata=_tunable(0, 10, _("Referrals expected per member per week"))
     )
