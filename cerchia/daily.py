@@ -15,6 +15,9 @@ from django.utils import timezone
 from cerchia.dues.models import DailyRun
 from cerchia.dues.services import run_daily_dues
 from cerchia.groups.services import end_role_terms
+from cerchia.meetings.registrations import run_daily_registrations
+from cerchia.meetings.services import extend_series
+from cerchia.meetings.visitors import run_daily_visitors
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,12 @@ def run_daily(today: datetime.date | None = None) -> dict[str, Any]:
     summary: dict[str, Any] = {"day": today.isoformat()}
     summary.update(run_daily_dues(today))
     summary.update(end_role_terms(today))
+    # Offers that ran out pass to the next in line; ended meetings record their no-shows.
+    summary.update(run_daily_registrations())
+    # After the no-shows: each visit of an ended meeting gets its follow-up task, once.
+    summary.update(run_daily_visitors(today))
+    # Every series keeps its next weeks materialised (26 weeks and at least 8 ahead).
+    summary.update(extend_series(today))
     DailyRun.objects.update_or_create(
         day=today, defaults={"finished_at": timezone.now(), "summary": summary}
     )

@@ -23,6 +23,18 @@ urlpatterns = [
     path("account/", include("allauth.urls")),
     # Before the groups: /groups/<slug>/dues/ and /tiers/ live in the dues app.
     path("", include("cerchia.dues.urls")),
+    # Before the groups too: /groups/<slug>/ballots/ lives in the ballots app.
+    path("", include("cerchia.ballots.urls")),
+    # Registrations, tickets and check-in (/meetings/<id>/register/, /registrations/<code>/).
+    path("", include("cerchia.meetings.urls_registrations")),
+    # Visitors (/groups/<slug>/visitors/, the public /meetings/<id>/visit/).
+    path("", include("cerchia.meetings.urls_visitors")),
+    # Running a chapter (/groups/<slug>/agenda/, /speakers/, /attendance/; meeting mode at
+    # /meetings/<id>/live/, quick attendance, self check-in at /meetings/<id>/here/).
+    path("", include("cerchia.meetings.urls_chapter")),
+    # Meetings, series and calendars (/groups/<slug>/meetings/, /meetings/<id>/, /calendar/…,
+    # /account/calendar/).
+    path("", include("cerchia.meetings.urls")),
     path("groups/", include("cerchia.groups.urls")),
     path("notices/", include("cerchia.notices.urls")),
     path("api/v1/", api.urls),

@@ -11,11 +11,22 @@ from ninja.errors import AuthenticationError
 from cerchia.accounts.api import router as accounts_router
 from cerchia.accounts.services import AccountError
 from cerchia.api.auth import REQUIRED
+from cerchia.ballots.api import router as ballots_router
+from cerchia.ballots.services import BallotError
 from cerchia.dues.api import router as dues_router
 from cerchia.dues.services import DuesError
 from cerchia.groups.api import router as groups_router
+from cerchia.groups.api_evidence import router as evidence_router
 from cerchia.groups.api_retention import router as retention_router
 from cerchia.groups.services import GroupError
+from cerchia.meetings.agenda import AgendaError
+from cerchia.meetings.api import router as meetings_router
+from cerchia.meetings.api_chapter import router as chapter_router
+from cerchia.meetings.api_registrations import router as registrations_router
+from cerchia.meetings.api_visitors import router as visitors_router
+from cerchia.meetings.attendance import AttendanceError
+from cerchia.meetings.registrations import RegistrationError
+from cerchia.meetings.services import MeetingError
 from cerchia.notices.api import router as notices_router
 
 api = NinjaAPI(
@@ -48,6 +59,11 @@ def unauthorised(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(AccountError)
 @api.exception_handler(GroupError)
 @api.exception_handler(DuesError)
+@api.exception_handler(BallotError)
+@api.exception_handler(RegistrationError)
+@api.exception_handler(AgendaError)
+@api.exception_handler(AttendanceError)
+@api.exception_handler(MeetingError)
 def domain_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=400)
 
@@ -60,5 +76,11 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/groups", groups_router)
 api.add_router("/groups", retention_router)
+api.add_router("/groups", evidence_router)
 api.add_router("/", dues_router)
+api.add_router("/", ballots_router)
 api.add_router("/", notices_router)
+api.add_router("/", registrations_router)
+api.add_router("/", chapter_router)
+api.add_router("/", visitors_router)
+api.add_router("/", meetings_router)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from cerchia.accounts.models import Profession, Profile, User
 from cerchia.audit.services import record
 from cerchia.demo.dues import build_dues
+from cerchia.demo.meetings import build_meetings
 from cerchia.groups.kinds import Kind
 from cerchia.groups.models import INFORMAL_NETWORK_NAME, Group, Membership
 from cerchia.groups.services import (
@@ -533,6 +534,18 @@ def build(out: Any = sys.stderr) -> bool:
         )
     out.write("Billing a year of dues…\n")
     build_dues(chamber, association, [chapter_one, chapter_two], personas["lapsed"], rng)
+    out.write("Holding a year of meetings and events…\n")
+    build_meetings(
+        organisation=organisation,
+        chapters=[chapter_one, chapter_two],
+        chamber=chamber,
+        events=events,
+        people=[maria, luca, *members],
+        luca=luca,
+        giulia=giulia,
+        paolo=paolo,
+        rng=rng,
+    )
     record(None, "demo.world.built", chamber, {"members": MEMBER_COUNT, "seed": SEED})
     out.write("Demo world ready.\n")
     return True

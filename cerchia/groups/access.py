@@ -14,6 +14,7 @@ from cerchia.groups.models import (
     MANAGER_ROLES,
     MAX_DEPTH,
     TREASURER_ROLES,
+    ApplicationEvidence,
     Group,
     Membership,
 )
@@ -154,6 +155,48 @@ def access_membership(
     if not can_review(user, group):
         raise PermissionDenied(_("Only the group's reviewers may do this"))
     return membership
+
+
+def access_evidence_of(user: Any, group: Group, membership_id: int) -> Membership:
+    """An application whose documents ``user`` may read: their own, or any in a group they
+    review (membership committee, administrators, organisation administrators). 404 for
+    everyone else — never 403 — so nobody learns that an application or a document exists."""
+    membership = (
+        Membership.objects.filter(group=group, pk=membership_id).select_related("group").first()
+    )
+    if membership is None or (
+        membership.user_id != getattr(user, "pk", None) and not rights_in(user, group).reviewer
+    ):
+        raise Http404(_("No such document"))
+    return membership
+
+
+def access_evidence(
+    user: Any, group: Group, membership_id: int, evidence_id: int
+) -> ApplicationEvidence:
+    """One document of an application, for those ``access_evidence_of`` lets read it."""
+    membership = access_evidence_of(user, group, membership_id)
+    evidence = ApplicationEvidence.objects.filter(membership=membership, pk=evidence_id).first()
+    if evidence is None:
+        raise Http404(_("No such document"))
+    evidence.membership = membership
+    return evidence
+
+
+def access_own_evidence(user: Any, group: Group, evidence_id: int) -> ApplicationEvidence:
+    """One of ``user``'s own documents on their application to ``group``; 404 otherwise."""
+    evidence = (
+        ApplicationEvidence.objects.filter(
+            pk=evidence_id, membership__group=group, membership__user=user
+        )
+        .select_related("membership__group")
+        .first()
+        if getattr(user, "is_authenticated", False)
+        else None
+    )
+    if evidence is None:
+        raise Http404(_("No such document"))
+    return evidence
 
 
 def access_retention(user: Any, key: int | str) -> Group:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from cerchia.groups.kinds import (
     KindRules,
     rules_for,
 )
+from cerchia.lib.files import safe_stored_name
 from cerchia.lib.validators import validate_currency, validate_time_zone
 
 # Stored untranslated; ``Group.title`` shows it in the reader's language.
@@ -550,6 +552,53 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} objects to {self.membership}"
+
+
+def evidence_upload_to(instance: ApplicationEvidence, filename: str) -> str:
+    """Where an applicant's document is stored: under its group, in a folder of its own named
+    by a random token, under a cleaned name — never the uploaded name as a path."""
+    name = safe_stored_name(filename, instance.content_type)
+    return f"evidence/{instance.membership.group_id}/{secrets.token_hex(16)}/{name}"
+
+
+class ApplicationEvidence(models.Model):
+    """A document an applicant adds to their application (a licence, a certificate); seen by
+    the applicant and the group's reviewers only, and served only through an access check."""
+
+    membership = models.ForeignKey(
+        Membership,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="evidence",
+    )
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=200)
+    # The uploaded name's last part, shown to readers and offered on download.
+    original_name = models.CharField(_("file name"), max_length=200)
+    # What the file's first bytes proved it to be, never what the browser claimed.
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("evidence document")
+        verbose_name_plural = _("evidence documents")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} for {self.membership}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "groups:evidence",
+            args=[self.membership.group.slug, self.membership_id, self.pk],
+        )
 
 
 # Waiting for the group's decision.

@@ -103,7 +103,7 @@ def member_rows(
         return (
             qs.filter(status__in=AWAITING_STATUSES)
             .select_related("sponsor__profile")
-            .prefetch_related("objections__member__profile")
+            .prefetch_related("objections__member__profile", "evidence")
         )
     return qs.none()
 

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -27,9 +28,11 @@ from cerchia.groups.kinds import (
     rules_for,
 )
 from cerchia.groups.models import (
+    AWAITING_STATUSES,
     GONE_STATUSES,
     INFORMAL_NETWORK_NAME,
     MANAGER_ROLES,
+    ApplicationEvidence,
     Group,
     JobPost,
     Membership,
@@ -37,6 +40,7 @@ from cerchia.groups.models import (
     MentoringPreference,
     Objection,
 )
+from cerchia.lib.files import ACCEPTED_EXTENSIONS, base_name, extension_of, sniff_document_type
 from cerchia.lib.validators import validate_currency, validate_time_zone
 
 
@@ -700,6 +704,94 @@ def answer_reviewers(membership: Membership, *, actor: User, answer: str) -> Mem
     membership.save(update_fields=["answers", "info_request", "updated_at"])
     record(actor, "groups.application.answered", membership, {"group": membership.group_id})
     return membership
+
+
+# Evidence an applicant may add to an application: how many documents, and how big each.
+MAX_EVIDENCE_FILES = 5
+MAX_EVIDENCE_MB = 5
+
+
+def _lock_application(membership: Membership, *, actor: User) -> Membership:
+    """The applicant's own application, locked so two uploads (or an upload and a decision)
+    cannot pass the checks at once; refused while it is not waiting for a decision."""
+    locked = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("group")
+        .get(pk=membership.pk)
+    )
+    if locked.user_id != actor.pk:
+        raise GroupError(_("Only the applicant may add or remove documents of an application."))
+    if locked.status not in AWAITING_STATUSES:
+        raise GroupError(
+            _("Documents can be added or removed only while the application waits for a decision.")
+        )
+    return locked
+
+
+@transaction.atomic
+def add_evidence(membership: Membership, *, actor: User, file: UploadedFile) -> ApplicationEvidence:
+    """The applicant adds a document to their application while it waits: a PDF, PNG or JPEG
+    (proved by its content, not its name), at most 5 MB, at most five per application."""
+    membership = _lock_application(membership, actor=actor)
+    if membership.evidence.count() >= MAX_EVIDENCE_FILES:
+        raise GroupError(
+            ngettext(
+                "An application takes at most %(n)d document: remove one to add another.",
+                "An application takes at most %(n)d documents: remove one to add another.",
+                MAX_EVIDENCE_FILES,
+            )
+            % {"n": MAX_EVIDENCE_FILES}
+        )
+    name = base_name(file.name or "")[:200]
+    if extension_of(name) not in ACCEPTED_EXTENSIONS:
+        raise GroupError(_("Only PDF, PNG and JPEG files can be added."))
+    size = file.size or 0
+    if size == 0:
+        raise GroupError(_("The file “%(name)s” is empty.") % {"name": name})
+    if size > MAX_EVIDENCE_MB * 1024 * 1024:
+        raise GroupError(
+            _("The file “%(name)s” is too big: at most %(mb)d MB.")
+            % {"name": name, "mb": MAX_EVIDENCE_MB}
+        )
+    content_type = sniff_document_type(file)
+    if not content_type:
+        raise GroupError(
+            _("The file “%(name)s” is not really a PDF, PNG or JPEG document.") % {"name": name}
+        )
+    evidence = ApplicationEvidence(
+        membership=membership,
+        original_name=name,
+        content_type=content_type,
+        size=size,
+        uploaded_by=actor,
+    )
+    # The storage path comes from ``evidence_upload_to``; the name only lends its stem.
+    evidence.file.save(name, file, save=False)
+    try:
+        evidence.save()
+        record(
+            actor,
+            "groups.application.evidence_added",
+            membership,
+            {"group": membership.group_id, "evidence": evidence.pk, "name": name},
+        )
+    except Exception:
+        # Nothing kept when the row is not: no orphan file on disk.
+        evidence.file.delete(save=False)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def remove_evidence(evidence: ApplicationEvidence, *, actor: User) -> None:
+    """The applicant removes one of their documents while the application waits."""
+    membership = _lock_application(evidence.membership, actor=actor)
+    storage, path = evidence.file.storage, evidence.file.name
+    data = {"group": membership.group_id, "evidence": evidence.pk, "name": evidence.original_name}
+    evidence.delete()
+    record(actor, "groups.application.evidence_removed", membership, data)
+    # The file goes only once the row is gone for good.
+    transaction.on_commit(lambda: storage.delete(path))
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cerchia.groups import review_views, views, views_retention
+from cerchia.groups import review_views, views, views_evidence, views_retention
 
 app_name = "groups"
 urlpatterns = [
@@ -23,6 +23,17 @@ urlpatterns = [
         name="terminate",
     ),
     path("<slug:slug>/answer/", review_views.answer, name="answer"),
+    path("<slug:slug>/evidence/", views_evidence.add, name="add_evidence"),
+    path(
+        "<slug:slug>/evidence/<int:evidence_id>/remove/",
+        views_evidence.remove,
+        name="remove_evidence",
+    ),
+    path(
+        "<slug:slug>/members/<int:membership_id>/evidence/<int:evidence_id>/",
+        views_evidence.download,
+        name="evidence",
+    ),
     path("<slug:slug>/jobs/", views.jobs, name="jobs"),
     path("<slug:slug>/mentoring/", views.mentoring, name="mentoring"),
     path("<slug:slug>/jobs/<int:job_id>/close/", views.close_job, name="close_job"),

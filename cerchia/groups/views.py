@@ -95,6 +95,11 @@ def _panel_context(
         "questions": [
             (code, ELIGIBILITY_QUESTIONS[code]) for code in group.rules.eligibility_questions
         ],
+        # What an applicant may add to a waiting application.
+        "evidence_limits": {
+            "files": services.MAX_EVIDENCE_FILES,
+            "mb": services.MAX_EVIDENCE_MB,
+        },
         # The tiers to choose from, shown beside the join button to those who may join.
         "tiers": offered_tiers(group) if _may_join(group, rights.membership) else [],
     }

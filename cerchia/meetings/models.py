@@ -129,6 +129,17 @@ class Meeting(EventFields):
     # Meeting mode: which agenda segment is running and since when (None: not live).
     live_segment = models.PositiveSmallIntegerField(_("running segment"), null=True, blank=True)
     live_since = models.DateTimeField(_("running since"), null=True, blank=True)
+    # Meeting mode's round of 60-second presentations: whose turn it is and since when (a
+    # person, not a position, so marking someone absent mid-round does not move the turn).
+    live_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("presenting now"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    live_member_since = models.DateTimeField(_("presenting since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("meeting")
@@ -505,6 +516,31 @@ class SpeakerSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.meeting}"
+
+
+class SpeakerOptOut(models.Model):
+    """A member who asked not to be scheduled for the feature presentation in a group."""
+
+    group = models.ForeignKey(
+        "groups.Group", verbose_name=_("group"), on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("asked"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("feature presentation opt-out")
+        verbose_name_plural = _("feature presentation opt-outs")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="speaker_opt_out_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group}"
 
 
 class CalendarToken(models.Model):

@@ -81,6 +81,86 @@ NOTICE_TEXTS: dict[str, tuple[Any, Any]] = {
             "can renew it."
         ),
     ),
+    # Registrations (cerchia/meetings/registrations.py).
+    "meetings.seat_offered": (
+        _("A seat at %(meeting)s is held for %(name)s until %(until)s"),
+        _(
+            "A seat freed up at %(meeting)s (%(group)s, %(start)s) and it is held for "
+            "%(name)s until %(until)s. Confirm on the ticket page to take it; after that it "
+            "goes to the next in line."
+        ),
+    ),
+    "meetings.offer_expired": (
+        _("The seat offered at %(meeting)s went to the next in line"),
+        _(
+            "The seat held for %(name)s at %(meeting)s (%(start)s) was not confirmed in time, "
+            "so it was offered to the next person on the waiting list."
+        ),
+    ),
+    "meetings.registration_approved": (
+        _("Your registration for %(meeting)s was approved"),
+        _("The organisers of %(group)s approved the registration. %(status_text)s"),
+    ),
+    "meetings.registration_declined": (
+        _("Your registration for %(meeting)s"),
+        _("The organisers of %(group)s did not accept the registration of %(name)s."),
+    ),
+    "meetings.registration_cancelled": (
+        _("Your registration for %(meeting)s was cancelled"),
+        _(
+            "The organisers of %(group)s cancelled the registration of %(name)s for "
+            "%(meeting)s (%(start)s)."
+        ),
+    ),
+    # The absence policy (cerchia/meetings/attendance.py).
+    "attendance.near_limit": (
+        _("You are close to the absence limit of %(group)s"),
+        _(
+            "You have %(count)s absences at %(group)s in the last six months; the group "
+            "allows %(limit)s. Send a substitute if you cannot come."
+        ),
+    ),
+    "attendance.over_limit": (
+        _("You are past the absence limit of %(group)s"),
+        _(
+            "You have %(count)s absences at %(group)s in the last six months, more than the "
+            "%(limit)s the group allows. The membership committee will be in touch."
+        ),
+    ),
+    "attendance.member_near_limit": (
+        _("%(member)s is close to the absence limit of %(group)s"),
+        _(
+            "%(member)s has %(count)s absences at %(group)s in the last six months; the "
+            "group allows %(limit)s."
+        ),
+    ),
+    "attendance.member_over_limit": (
+        _("%(member)s is past the absence limit of %(group)s"),
+        _(
+            "%(member)s has %(count)s absences at %(group)s in the last six months, more "
+            "than the %(limit)s the group allows."
+        ),
+    ),
+    "visitors.follow_up": (
+        _("Follow up with %(visitor)s"),
+        _(
+            "%(task)s: %(visitor)s visited %(group)s at %(meeting)s. Please do it by "
+            "%(date)s and mark the task done on the visitors page."
+        ),
+    ),
+    "visitors.registered": (
+        _("%(visitor)s is coming to %(meeting)s"),
+        _("%(visitor)s, whom you invited, registered for %(meeting)s of %(group)s."),
+    ),
+    # Meetings and series (cerchia/meetings/services.py).
+    "meetings.cancelled": (
+        _("%(meeting)s on %(start)s is cancelled"),
+        _("%(group)s cancelled %(meeting)s on %(start)s. Reason: %(reason)s"),
+    ),
+    "meetings.moved": (
+        _("%(meeting)s has moved"),
+        _("%(group)s moved %(meeting)s: it now starts on %(start)s."),
+    ),
 }
 
 

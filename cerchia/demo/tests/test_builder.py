@@ -18,6 +18,7 @@ from cerchia.audit.models import AuditEntry
 from cerchia.demo import builder
 from cerchia.dues.models import Invoice, Tier
 from cerchia.groups.models import Group, Membership
+from cerchia.meetings.models import Attendance, Meeting, Registration, Series
 
 # Every test here uses the database, so pytest-django keeps them together and ahead of the
 # transactional tests (whose flush would empty the profession table the builder needs).
@@ -240,3 +241,58 @@ def test_chapter_two_has_an_application_with_its_objection_window_open(demo):
 
     assert application.sponsor is not None
     assert application.objection_window_open
+
+
+def test_both_chapters_met_weekly_for_a_year_with_attendance(demo):
+    now = timezone.now()
+    for slug in ("referral-bologna-centro", "referral-bologna-fiera"):
+        past = Meeting.objects.filter(group__slug=slug, starts_at__lt=now)
+        assert 50 <= past.count() <= 53, slug
+        assert Meeting.objects.filter(group__slug=slug, starts_at__gt=now).exists()
+        assert Series.objects.filter(group__slug=slug, rrule__startswith="FREQ=WEEKLY").count() == 1
+        statuses = Counter(
+            Attendance.objects.filter(meeting__group__slug=slug).values_list("status", flat=True)
+        )
+        assert statuses["present"] > 10 * statuses["absent"] > 0
+        assert statuses["substitute"] and statuses["late"]
+
+
+def test_a_few_chapter_members_are_near_the_absence_limit(demo):
+    since = timezone.now() - datetime.timedelta(weeks=26)
+    near = (
+        Attendance.objects.filter(
+            meeting__group__slug="referral-bologna-centro",
+            meeting__starts_at__gte=since,
+            status="absent",
+        )
+        .values("user")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+    )
+    assert near.count() >= 2
+
+
+def test_chapter_one_has_visitors_and_one_at_the_limit(demo):
+    visits = Counter(
+        Registration.objects.filter(
+            meeting__group__slug="referral-bologna-centro", visitor__isnull=False
+        ).values_list("visitor__email", flat=True)
+    )
+    assert len(visits) >= 3
+    assert max(visits.values()) == 2  # the lead group's limit
+
+
+def test_events_a_mixer_a_trade_show_a_full_workshop_and_a_meetup(demo):
+    show = Meeting.objects.get(kind="trade_show")
+    registered = show.registrations.filter(status="registered")
+    assert registered.count() == 300
+    assert registered.filter(checked_in_at__isnull=False).count() >= 200
+    assert registered.values("seat").distinct().count() == 300
+    workshop = Meeting.objects.get(kind="workshop")
+    assert workshop.registrations.filter(status="registered").count() == workshop.capacity
+    assert workshop.registrations.filter(status="waitlisted").exists()
+    mixer = Meeting.objects.get(kind="mixer", group__slug="camera-commercio-bologna")
+    assert mixer.members_only and mixer.registrations.count() > 0
+    assert Meeting.objects.filter(kind="meetup", starts_at__gt=timezone.now()).exists()
+    # The organisation's agenda is there for both chapters.
+    assert group("referral-emilia").agenda.segments.count() >= 8

@@ -71,14 +71,11 @@ def test_running_twice_a_day_changes_nothing_the_second_time(chamber):
     assert first["standing_changes"] >= 2
     assert first["term_notices"] == 1
     for again in (second, third):
-        assert again == {
-            "day": "2026-06-30",
-            "reminders": 0,
-            "renewals": 0,
-            "standing_changes": 0,
-            "roles_ended": 0,
-            "term_notices": 0,
-        }
+        # Every step of the job (dues, roles, meetings...) has nothing left to do.
+        assert again == {"day": "2026-06-30", **{key: 0 for key in again if key != "day"}}
+        assert {"reminders", "renewals", "standing_changes", "roles_ended", "term_notices"} <= set(
+            again
+        )
     assert snapshot() == before
     assert len(notices(entering_grace.user, "dues.grace")) == 1
     assert len(notices(lapsing.user, "dues.lapsed")) == 1
@@ -320,7 +317,8 @@ def test_the_command_runs_the_job_for_a_date_and_prints_json(chamber):
 
     summary = json.loads(out.getvalue())
     assert summary["day"] == "2026-07-31"
-    assert set(summary) == {
+    # The dues steps report their counts, beside the other steps of the job.
+    assert set(summary) >= {
         "day",
         "reminders",
         "renewals",
