@@ -56,6 +56,7 @@ class MeetingOut(Schema):
     cancelled: bool
     cancelled_at: datetime.datetime | None
     registered_count: int
+    seats_taken: int  # registered or offered: both hold a seat
     waitlisted_count: int
     my_status: str  # my live registration's status, "" when none
     url: str
@@ -92,6 +93,10 @@ class MeetingOut(Schema):
     @staticmethod
     def resolve_registered_count(obj: Meeting) -> int:
         return getattr(obj, "registered_count", 0) or 0
+
+    @staticmethod
+    def resolve_seats_taken(obj: Meeting) -> int:
+        return getattr(obj, "seats_taken", 0) or 0
 
     @staticmethod
     def resolve_waitlisted_count(obj: Meeting) -> int:

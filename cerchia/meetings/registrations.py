@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -400,9 +402,6 @@ def _clean_answers(meeting: Meeting, answers: Sequence[Any] | None) -> list[dict
 
 
 def _clean_guests(guests: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
     cleaned: list[tuple[str, str]] = []
     for name, email in guests:
         name, email = str(name or "").strip(), str(email or "").strip().lower()

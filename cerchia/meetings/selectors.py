@@ -21,10 +21,15 @@ FEED_PAST_DAYS = 90
 
 
 def with_counts(meetings: QuerySet[Meeting], viewer: Any = None) -> QuerySet[Meeting]:
-    """Annotate ``registered_count``, ``waitlisted_count`` and the viewer's own live
-    registration status as ``my_status`` ("" when none) — in the same query."""
+    """Annotate ``registered_count``, ``seats_taken`` (registered or offered: both hold a
+    seat), ``waitlisted_count`` and the viewer's own live registration status as
+    ``my_status`` (None when none) — in the same query."""
     meetings = meetings.annotate(
         registered_count=Count("registrations", filter=Q(registrations__status=Status.REGISTERED)),
+        seats_taken=Count(
+            "registrations",
+            filter=Q(registrations__status__in=(Status.REGISTERED, Status.OFFERED)),
+        ),
         waitlisted_count=Count("registrations", filter=Q(registrations__status=Status.WAITLISTED)),
     )
     if getattr(viewer, "is_authenticated", False):

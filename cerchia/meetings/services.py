@@ -263,10 +263,10 @@ def update_meeting(meeting: Meeting, *, actor: Any, changes: dict[str, Any]) -> 
     ``original_start`` stays). People registered hear when the time changes."""
     group = meeting.group
     _require_runner(actor, group)
-    if meeting.is_cancelled:
-        raise MeetingError(_("This meeting is cancelled; it cannot be changed."))
     cleaned = _clean(changes, group=group, allowed=MEETING_FIELDS)
     locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if locked.is_cancelled:
+        raise MeetingError(_("This meeting is cancelled; it cannot be changed."))
     starts_at = cleaned.get("starts_at", locked.starts_at)
     ends_at = cleaned.get("ends_at", locked.ends_at)
     _check_times(starts_at, ends_at)
@@ -426,13 +426,14 @@ def create_series(
     cleaned.setdefault("members_only", group.rules.members_only_events)
     try:
         recurrence = Recurrence.of(rrule, local_start, time_zone)
-        recurrence.require_soon()
+        # The series starts at its first meeting: calendars count DTSTART as one.
+        first = recurrence.require_soon()
     except RecurrenceError as exc:
         raise MeetingError(str(exc)) from None
     series = Series.objects.create(
         group=group,
         rrule=recurrence.rule.text(),
-        dtstart=aware(local_start, zone),
+        dtstart=aware(first, zone),
         time_zone=time_zone,
         duration_minutes=duration_minutes,
         exdates=[],
@@ -553,7 +554,9 @@ def update_series(
     registered); a removed one brings the week back."""
     group = series.group
     _require_runner(actor, group)
-    series = Series.objects.select_for_update().select_related("group").get(pk=series.pk)
+    # Lock the series row only (never its group's: registrations lock nothing above meetings).
+    series = Series.objects.select_for_update().get(pk=series.pk)
+    series.group = group
     before = list(series.exdates or [])
     if exdates is not None:
         target = _exception_times(series, exdates)

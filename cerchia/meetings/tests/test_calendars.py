@@ -288,3 +288,27 @@ def test_outsiders_cannot_download_a_private_meeting(cast):
     assert cast.client("outsider").get(f"/meetings/{meeting.pk}.ics").status_code == 404
     assert Client().get(f"/meetings/{meeting.pk}.ics").status_code == 404
     assert Client().get("/meetings/999999.ics").status_code == 404
+
+
+def test_feeds_take_a_few_queries_however_many_meetings(cast, django_assert_max_num_queries):
+    with at(NOW):
+        tuesday_series(cast.public_group, cast.owner)
+        tuesday_series(cast.group, cast.leader)
+        for day in range(1, 21):
+            create_meeting(
+                cast.public_group,
+                actor=cast.owner,
+                kind="meetup",
+                title=f"Meetup {day}",
+                starts_at=dt.datetime(2026, 11, day, 19, 0),
+                ends_at=dt.datetime(2026, 11, day, 21, 0),
+            )
+        add_member(cast.public_group, cast.member)
+        token = create_calendar_token(cast.member)
+        with django_assert_max_num_queries(4):
+            public = Client().get(f"/calendar/group/{cast.public_group.slug}.ics")
+        with django_assert_max_num_queries(8):
+            private = Client().get(f"/calendar/me/{token.token}.ics")
+
+    assert len(parse(public).walk("VEVENT")) == 21
+    assert len(parse(private).walk("VEVENT")) == 22  # both series and the 20 meetups

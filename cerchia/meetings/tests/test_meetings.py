@@ -493,3 +493,14 @@ def test_raising_the_capacity_offers_the_new_seats_to_the_first_in_line(cast):
     second.refresh_from_db()
     assert (first.status, first.seat) == ("offered", 2)
     assert (second.status, second.seat) == ("waitlisted", None)
+
+
+def test_a_series_starts_at_its_first_meeting(cast):
+    # Picked a Thursday for a Tuesday rule: the series starts on the next Tuesday, so calendar
+    # programs (which count DTSTART as a meeting) do not show a Thursday.
+    with at(NOW):
+        series = tuesday_series(cast.group, cast.leader, starts_at=dt.datetime(2026, 10, 8, 7, 0))
+
+    assert series.dtstart == rome(2026, 10, 13, 7, 0)
+    first = Meeting.objects.filter(series=series).order_by("starts_at").first()
+    assert first is not None and first.starts_at == rome(2026, 10, 13, 7, 0)

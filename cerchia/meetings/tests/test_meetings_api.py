@@ -149,6 +149,15 @@ def test_outsiders_cannot_list_or_read_a_private_groups_meetings(cast):
         ).status_code
         == 404
     )
+    series_payload = {
+        "kind": "meetup",
+        "title": "x",
+        "rrule": "FREQ=WEEKLY",
+        "starts_at": "2026-10-06T07:00",
+        "duration_minutes": 60,
+    }
+    created = send_json(outsider, "post", f"{API}/groups/{cast.group.pk}/series", series_payload)
+    assert created.status_code == 404
     assert (
         Client()
         .post(f"{API}/groups/{cast.group.pk}/series", "{}", content_type="application/json")
@@ -157,7 +166,7 @@ def test_outsiders_cannot_list_or_read_a_private_groups_meetings(cast):
     )
     meeting.refresh_from_db()
     assert meeting.title == "Mixer" and not meeting.is_cancelled
-    assert Series.objects.get().exdates == []
+    assert Series.objects.get().exdates == []  # the only series: the outsider made none
 
 
 def test_a_public_groups_meetings_are_open_to_anyone_but_members_only_links_are_not(cast):
@@ -193,11 +202,20 @@ def test_my_status_and_counts_come_with_each_meeting(cast):
             seat=1,
         )
         Registration.objects.create(
-            meeting=target, user=cast.leader, name="Leo", audience="member", status="waitlisted"
+            meeting=target,
+            user=cast.leader,
+            name="Leo",
+            audience="member",
+            status="offered",
+            seat=2,
+        )
+        Registration.objects.create(
+            meeting=target, user=cast.owner, name="Olivia", audience="member", status="waitlisted"
         )
         body = cast.api("member").get(f"{API}/meetings/{target.pk}").json()
 
     assert body["registered_count"] == 1 and body["waitlisted_count"] == 1
+    assert body["seats_taken"] == 2  # the offered seat is held too
     assert body["my_status"] == "registered"
 
 

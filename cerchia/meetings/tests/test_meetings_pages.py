@@ -12,10 +12,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from cerchia.conftest import make_user
+from cerchia.groups.tests.helpers import messages_of, page_client
 from cerchia.meetings.models import CalendarToken, Meeting, Registration, Series
 from cerchia.meetings.services import cancel_meeting, create_meeting
 from cerchia.meetings.tests.meeting_helpers import at, rome, tuesday_series, week
-from cerchia.groups.tests.helpers import messages_of, page_client
 
 NOW = rome(2026, 10, 1, 12, 0)
 
@@ -111,11 +111,17 @@ def test_outsiders_do_not_find_a_private_groups_meetings(cast):
             assert client.get(f"/meetings/{meeting.pk}.ics").status_code == 404
             assert client.get(f"/groups/{cast.group.slug}/series/{series.pk}/").status_code == 404
             assert client.get(f"/meetings/{meeting.pk}/edit/").status_code in (302, 404)
-        assert cast.client("outsider").get(f"/meetings/{meeting.pk}/edit/").status_code == 404
-        assert cast.client("outsider").post(f"/meetings/{meeting.pk}/cancel/").status_code == 404
+        outsider = cast.client("outsider")
+        assert outsider.get(f"/meetings/{meeting.pk}/edit/").status_code == 404
+        assert outsider.post(f"/meetings/{meeting.pk}/cancel/").status_code == 404
+        series_url = f"/groups/{cast.group.slug}/series/{series.pk}/"
+        assert outsider.post(series_url + "exceptions/", {"day": "2026-12-29"}).status_code == 404
+        assert outsider.post(series_url + "end/", {"last_day": "2026-12-01"}).status_code == 404
 
     meeting.refresh_from_db()
+    series.refresh_from_db()
     assert not meeting.is_cancelled
+    assert series.exdates == [] and series.ended_at is None
 
 
 def test_anyone_sees_a_public_groups_meeting_but_not_a_members_only_online_link(cast):
@@ -480,3 +486,20 @@ def test_one_persons_address_is_not_shown_to_another(cast):
     page = page_client(other).get("/account/calendar/").content.decode()
 
     assert token not in page
+
+
+def test_leaders_see_their_tools_on_the_meeting_page(cast):
+    with at(NOW):
+        series = tuesday_series(cast.group, cast.leader)
+        target = week(series, dt.date(2026, 10, 20))
+        page = cast.client("leader").get(f"/meetings/{target.pk}/")
+        listing = cast.client("leader").get(list_url(cast.group)).content.decode()
+
+    html = page.content.decode()
+    assert 'id="leader-actions"' in html
+    assert f"/meetings/{target.pk}/edit/" in html and "Cancel this week" in html
+    assert f"/meetings/{target.pk}/check-in/" in html
+    assert f"/meetings/{target.pk}/live/" in html  # lead groups meet weekly: meeting mode
+    assert f"/meetings/{target.pk}.ics" in html
+    assert f"/groups/{cast.group.slug}/meetings/new/" in listing
+    assert f"/groups/{cast.group.slug}/series/new/" in listing
