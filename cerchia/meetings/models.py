@@ -28,6 +28,10 @@ class MeetingKind(models.TextChoices):
     MEETUP = "meetup", _("Meetup")
 
 
+# Kinds of meeting visitors may attend even where the group's other events are members-only.
+OPEN_TO_VISITORS = (MeetingKind.CHAPTER_MEETING,)
+
+
 class Audience(models.TextChoices):
     """Who pays which price: checked for each attendee, guests included."""
 

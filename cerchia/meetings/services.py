@@ -28,6 +28,7 @@ from cerchia.groups.models import Group
 from cerchia.lib.validators import validate_time_zone
 from cerchia.meetings.access import can_run
 from cerchia.meetings.models import (
+    OPEN_TO_VISITORS,
     Attendance,
     CalendarToken,
     Meeting,
@@ -86,6 +87,12 @@ LIVE_REGISTRATIONS = (
 
 class MeetingError(Exception):
     """A meeting action the rules refuse; the message is shown to the person."""
+
+
+def members_only_by_default(group: Group, kind: str) -> bool:
+    """Members-only follows the group's rule — except the regular chapter meeting, which is
+    where visitors come to see the group (within the visitor limit)."""
+    return group.rules.members_only_events and kind not in OPEN_TO_VISITORS
 
 
 def _require_runner(actor: Any, group: Group) -> None:
@@ -250,7 +257,7 @@ def create_meeting(group: Group, *, actor: Any, **fields: Any) -> Meeting:
     if missing:
         raise MeetingError(_("A meeting needs %(field)s.") % {"field": sorted(missing)[0]})
     cleaned = _clean(fields, group=group, allowed=MEETING_FIELDS)
-    cleaned.setdefault("members_only", group.rules.members_only_events)
+    cleaned.setdefault("members_only", members_only_by_default(group, cleaned.get("kind", "")))
     _check_times(cleaned["starts_at"], cleaned["ends_at"])
     meeting = Meeting.objects.create(group=group, created_by=actor, **cleaned)
     record(actor, "meetings.meeting.created", meeting, {"group": group.pk})
@@ -423,7 +430,7 @@ def create_series(
     ):
         raise MeetingError(_("A series' meetings last from 1 minute to 24 hours."))
     cleaned = _clean(fields, group=group, allowed=EVENT_FIELDS)
-    cleaned.setdefault("members_only", group.rules.members_only_events)
+    cleaned.setdefault("members_only", members_only_by_default(group, cleaned.get("kind", "")))
     try:
         recurrence = Recurrence.of(rrule, local_start, time_zone)
         # The series starts at its first meeting: calendars count DTSTART as one.

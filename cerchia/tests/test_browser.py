@@ -185,3 +185,53 @@ def test_apply_to_a_chapter_the_leader_approves_and_the_member_is_in_the_directo
         entry = page.locator(".directory-entry", has_text="Flora Fiori")
         assert entry.count() == 1
         assert "Member in good standing" in entry.inner_text()
+
+
+def test_a_visitor_registers_on_the_public_page_without_an_account(
+    page: Any, live_server: Any
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from cerchia.meetings.models import Registration, Visitor
+    from cerchia.meetings.services import create_meeting
+
+    leader = make_user("leader@example.org", "Leo Leader", profession="accountant")
+    chapter = create_group(
+        leader,
+        name="Referral Bologna Centro",
+        kind="lead_group",
+        visibility="public",
+        join_policy="application",
+    )
+    starts = timezone.now() + datetime.timedelta(days=3)
+    meeting = create_meeting(
+        chapter,
+        actor=leader,
+        kind="chapter_meeting",
+        title="Weekly meeting",
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(minutes=90),
+        venue="Hotel Internazionale",
+        capacity=30,
+        price_visitor_minor=1500,
+    )
+
+    page.goto(f"{live_server.url}/meetings/{meeting.pk}/visit/")
+    page.fill("#id_name", "Vera Visitatrice")
+    page.fill("#id_email", "vera@example.it")
+    page.fill("#id_company", "Vera Fiori")
+    page.click("#visit-button")
+    page.wait_for_selector("#visit-done")
+
+    visitor = Visitor.objects.get(group=chapter, email="vera@example.it")
+    registration = Registration.objects.get(meeting=meeting, visitor=visitor)
+    assert registration.status == "registered"
+    assert registration.audience == "visitor"
+    assert registration.price_minor == 1500
+    assert registration.user is None
+    # The ticket is one tap away, with its QR code.
+    page.click("#ticket-link")
+    page.wait_for_selector("svg")
+    assert registration.code in page.content()

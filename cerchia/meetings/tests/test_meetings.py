@@ -278,7 +278,9 @@ def test_a_series_materialises_26_weeks_ahead_at_seven_local_across_the_dst_chan
     assert after_change.starts_at == dt.datetime(2026, 10, 27, 6, 0, tzinfo=UTC)
     assert after_change.ends_at - after_change.starts_at == dt.timedelta(minutes=90)
     assert after_change.original_start == after_change.starts_at
-    assert after_change.title == "Weekly breakfast" and after_change.members_only is True
+    # A chapter's regular meeting is where visitors come, even where its events are
+    # members-only.
+    assert after_change.title == "Weekly breakfast" and after_change.members_only is False
     assert series.dtstart == rome(2026, 10, 6, 7, 0)
     assert series.time_zone == "Europe/Rome"
     entry = AuditEntry.objects.get(action="meetings.series.created")
@@ -504,3 +506,19 @@ def test_a_series_starts_at_its_first_meeting(cast):
     assert series.dtstart == rome(2026, 10, 13, 7, 0)
     first = Meeting.objects.filter(series=series).order_by("starts_at").first()
     assert first is not None and first.starts_at == rome(2026, 10, 13, 7, 0)
+
+
+def test_other_events_of_a_lead_group_are_members_only_by_default(cast):
+    from cerchia.meetings.services import create_meeting
+
+    with at(NOW):
+        mixer = create_meeting(
+            cast.group,
+            actor=cast.leader,
+            kind="mixer",
+            title="Summer mixer",
+            starts_at=dt.datetime(2026, 11, 3, 19, 0),
+            ends_at=dt.datetime(2026, 11, 3, 21, 0),
+        )
+
+    assert mixer.members_only is True
