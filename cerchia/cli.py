@@ -13,8 +13,9 @@ Cerchia commands:
   serve                serve with gunicorn in production mode (CERCHIA_BIND, WEB_CONCURRENCY)
   worker               run the background task worker (django-tasks-db db_worker); it also
                        runs the daily job once a day
-  run-daily [--date D] membership standings, renewal reminders and automatic renewals,
-                       leadership terms (idempotent; the worker runs it daily)
+  run-daily [--date D] membership standings, renewal reminders, automatic renewals,
+                       leadership terms, recurring meetings, seat offers, no-shows,
+                       visitor follow-ups (idempotent; the worker runs it daily)
   migrate              create or update the database tables
   seed-demo            build the demo world only (idempotent)
   token create EMAIL   print a new API token for that user (the token alone on the last line)

@@ -12,7 +12,8 @@ from cerchia.daily import run_daily
 class Command(BaseCommand):
     help = (
         "Run the daily job: membership standings (active, grace, lapsed), renewal reminders, "
-        "automatic renewals, leadership terms. Safe to run more than once a day."
+        "automatic renewals, leadership terms, recurring meetings, expired seat offers, no-shows, "
+        "visitor follow-up tasks. Safe to run more than once a day."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
