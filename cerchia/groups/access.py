@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from cerchia.groups.kinds import GroupVisibility
 from cerchia.groups.models import (
     GONE_STATUSES,
     MANAGER_ROLES,
@@ -89,13 +90,28 @@ def can_see_members(user: Any, group: Group) -> bool:
     return rights_in(user, group).sees_members
 
 
+def can_see_group(user: Any, group: Group) -> bool:
+    """Whether ``user`` may open ``group`` — ``Group.objects.visible_to`` for one group,
+    answered without a query where the group's visibility alone decides (most pages)."""
+    authenticated = getattr(user, "is_authenticated", False)
+    if group.is_informal:
+        return authenticated and group.owner_id == user.pk
+    if group.visibility == GroupVisibility.PUBLIC:
+        return True
+    if authenticated and group.visibility == GroupVisibility.MEMBERS:
+        return True
+    if not authenticated:
+        return False
+    return Group.objects.visible_to(user).filter(pk=group.pk).exists()
+
+
 def access_group(user: Any, key: int | str, *, write: bool = False) -> Group:
     """The group with this id or slug if ``user`` may see it (404 otherwise); 403 on writes
     by someone who may see but not run it."""
     # Ids come as ints (the API), addresses as text (the pages): a slug may be all digits.
     lookup: dict[str, Any] = {"pk": key} if isinstance(key, int) else {"slug": key}
-    group = Group.objects.visible_to(user).select_related("parent").filter(**lookup).first()
-    if group is None:
+    group = Group.objects.select_related("parent").filter(**lookup).first()
+    if group is None or not can_see_group(user, group):
         raise Http404(_("No such group"))
     if write and not can_manage(user, group):
         raise PermissionDenied(_("Only the group's administrators may do this"))

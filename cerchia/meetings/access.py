@@ -8,8 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from cerchia.groups.access import Rights, rights_in
-from cerchia.groups.models import Group
+from cerchia.groups.access import Rights, can_see_group, rights_in
 from cerchia.meetings.models import Meeting
 
 
@@ -17,11 +16,9 @@ def access_meeting(user: Any, meeting_id: int) -> tuple[Meeting, Rights]:
     """A meeting whose group ``user`` may see (404 otherwise, as if it did not exist), with
     the person's rights in that group."""
     meeting = (
-        Meeting.objects.filter(pk=meeting_id, group__in=Group.objects.visible_to(user))
-        .select_related("group__parent", "series")
-        .first()
+        Meeting.objects.filter(pk=meeting_id).select_related("group__parent", "series").first()
     )
-    if meeting is None:
+    if meeting is None or not can_see_group(user, meeting.group):
         raise Http404(_("No such meeting"))
     return meeting, rights_in(user, meeting.group)
 

@@ -272,7 +272,9 @@ def test_the_report_costs_the_same_for_few_or_many_members(cast, history):
 def test_the_report_api_gives_counts_and_hours(cast, history, django_assert_max_num_queries):
     url = f"/api/v1/groups/{cast.group.pk}/attendance"
     leader = cast.api("leader")
-    with django_assert_max_num_queries(6):  # token (read, touch), group, rights, members, counts
+    # token (read, touch), group (and, as it is private, whether I may see it), rights, members,
+    # counts
+    with django_assert_max_num_queries(7):
         body = send_json(leader, "get", url).json()
     assert body["max_absences"] == 3 and body["medical_leave_weeks"] == 8
     rows = {r["user_id"]: r for r in body["items"]}
