@@ -37,6 +37,7 @@ from cerchia.meetings.models import (
     Attendance,
     Meeting,
     MeetingKind,
+    Registration,
     SpeakerOptOut,
     SpeakerSlot,
 )
@@ -836,3 +837,19 @@ def step_meeting(
         {"segment": current.live_segment, "member": current.live_member_id},
     )
     return current
+
+
+def feature_speaker(meeting: Meeting) -> SpeakerSlot | None:
+    """Who gives this meeting's feature presentation (None: nobody planned yet)."""
+    return SpeakerSlot.objects.filter(meeting=meeting).select_related("user__profile").first()
+
+
+def visitors_to_introduce(meeting: Meeting) -> list[Registration]:
+    """The visitors registered for this meeting, for the visitor introductions."""
+    return list(
+        Registration.objects.filter(
+            meeting=meeting, visitor__isnull=False, status=Registration.Status.REGISTERED
+        )
+        .select_related("visitor__profession", "visitor__invited_by__profile")
+        .order_by("name", "pk")
+    )

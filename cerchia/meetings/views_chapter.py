@@ -45,9 +45,7 @@ from cerchia.meetings.models import (
     AgendaTemplate,
     Attendance,
     Meeting,
-    Registration,
     SpeakerOptOut,
-    SpeakerSlot,
 )
 
 # --- the agenda ------------------------------------------------------------------------------
@@ -387,17 +385,9 @@ def _live_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         "code": attendance_services.checkin_code(meeting),
     }
     if segment is not None and segment.is_feature:
-        context["speaker"] = (
-            SpeakerSlot.objects.filter(meeting=meeting).select_related("user__profile").first()
-        )
+        context["speaker"] = agenda_services.feature_speaker(meeting)
     if segment is not None and segment.is_visitors:
-        context["visitors"] = list(
-            Registration.objects.filter(
-                meeting=meeting, visitor__isnull=False, status=Registration.Status.REGISTERED
-            )
-            .select_related("visitor__profession", "visitor__invited_by__profile")
-            .order_by("name", "pk")
-        )
+        context["visitors"] = agenda_services.visitors_to_introduce(meeting)
     return context
 
 

@@ -289,3 +289,25 @@ def test_unknown_api_addresses_answer_json_404(cast):
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found: /api/v1/no-such-thing"}
+
+
+def test_can_see_group_agrees_with_visible_to_for_everyone_and_every_group(cast):
+    from django.contrib.auth.models import AnonymousUser
+
+    from cerchia.groups.access import can_see_group
+    from cerchia.groups.models import Group
+    from cerchia.groups.services import ensure_informal_network
+
+    ensure_informal_network(cast.member)
+    members_only = Group.objects.create(
+        name="Listed", slug="listed", kind="association", visibility="members"
+    )
+    people = [AnonymousUser(), cast.owner, cast.leader, cast.member, cast.visitor, cast.outsider]
+    groups = [*Group.objects.all(), members_only]
+    for person in people:
+        visible = set(Group.objects.visible_to(person).values_list("pk", flat=True))
+        for group in groups:
+            assert can_see_group(person, group) == (group.pk in visible), (person, group)
+    # The check really discriminates: some groups are hidden from someone.
+    assert not can_see_group(cast.outsider, cast.group)
+    assert not can_see_group(AnonymousUser(), members_only)
