@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cerchia.dues.models import Payment, Tier
 from cerchia.groups.models import Group
-from cerchia.lib.money import parse_major, to_major
+from cerchia.lib.money import MAX_MINOR, parse_major, to_major
 
 
 class MoneyField(forms.CharField):
@@ -38,7 +38,7 @@ class MoneyField(forms.CharField):
                     "example": show_major(12000, self.currency),
                 },
             ) from None
-        if minor > 10**9:
+        if minor > MAX_MINOR:
             raise forms.ValidationError(_("That amount is too large."), code="max_value")
         return minor
 

@@ -18,7 +18,7 @@ from cerchia.audit.services import record
 from cerchia.dues.models import Invoice, Payment, Tier
 from cerchia.groups.access import rights_in
 from cerchia.groups.models import Group, Membership
-from cerchia.lib.money import format_money
+from cerchia.lib.money import format_money, is_minor_amount
 from cerchia.notices.services import notify
 
 # Days a new member has to pay their first invoices.
@@ -66,7 +66,7 @@ def _clean_tier(fields: dict[str, Any]) -> dict[str, Any]:
     for money in ("dues_minor", "joining_fee_minor"):
         if money in cleaned:
             value = cleaned[money]
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
+            if not is_minor_amount(value):
                 raise DuesError(
                     _("%(field)s must be a whole amount in minor units (cents), 0 or more.")
                     % {"field": money}
@@ -369,7 +369,7 @@ def bill_fee(
     """Bill a member another fee (a reinstatement fee, a dinner, …)."""
     _require_treasurer(actor, membership.group)
     today = today or timezone.localdate()
-    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
+    if not is_minor_amount(amount_minor, positive=True):
         raise DuesError(_("The amount must be a positive whole number of minor units."))
     if not description.strip():
         raise DuesError(_("Say what the fee is for."))
@@ -411,7 +411,7 @@ def record_payment(
         )
     if method not in Payment.Method.values:
         raise DuesError(_("Unknown payment method: %(method)s") % {"method": method})
-    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
+    if not is_minor_amount(amount_minor, positive=True):
         raise DuesError(_("The amount must be a positive whole number of minor units."))
     balance = invoice.amount_minor - invoice.paid_minor()
     if amount_minor > balance:

@@ -10,6 +10,18 @@ _AMOUNT = re.compile(r"\d+(\.\d*)?|\.\d+")
 ZERO_DECIMAL = {"JPY", "KRW", "ISK", "CLP", "VND", "XAF", "XOF", "HUF"}
 
 
+# The largest amount anything in Cerchia bills or prices, in minor units (10 million EUR).
+MAX_MINOR = 10**9
+
+
+def is_minor_amount(value: object, *, positive: bool = False) -> bool:
+    """Whether ``value`` is an amount in minor units: a whole number (not a bool) from 0 — or
+    from 1 when ``positive`` — up to ``MAX_MINOR``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False
+    return (1 if positive else 0) <= value <= MAX_MINOR
+
+
 def exponent(currency: str) -> int:
     return 0 if currency.upper() in ZERO_DECIMAL else 2
 

@@ -38,7 +38,7 @@ from cerchia.dues.models import Payment
 from cerchia.dues.selectors import good_standing_map
 from cerchia.groups.access import rights_in
 from cerchia.groups.models import Group
-from cerchia.lib.money import format_money
+from cerchia.lib.money import format_money, is_minor_amount
 from cerchia.meetings.access import can_run
 from cerchia.meetings.models import Attendance, Audience, Meeting, Registration, Visitor
 from cerchia.notices.services import notify
@@ -899,7 +899,7 @@ def record_registration_payment(
     rights = rights_in(actor, registration.meeting.group)
     if not (can_run(rights) or rights.treasurer):
         raise RegistrationError(_("Only the group's leaders or treasurer record payments."))
-    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
+    if not is_minor_amount(amount_minor, positive=True):
         raise RegistrationError(_("A payment must be a positive amount."))
     if method not in PAYMENT_METHODS.values:
         raise RegistrationError(_("Unknown payment method."))

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from cerchia.audit.services import record
 from cerchia.groups.access import rights_in
 from cerchia.groups.models import Group
+from cerchia.lib.money import is_minor_amount
 from cerchia.lib.validators import validate_time_zone
 from cerchia.meetings.access import can_run
 from cerchia.meetings.models import (
@@ -58,7 +59,6 @@ MAX_EXDATES = 200
 # many, at most ``PAST_DAYS`` back.
 MAX_PAST = 400
 PAST_DAYS = 366
-MAX_PRICE = 10**9
 MAX_CAPACITY = 100000
 # Fields a series and each of its meetings share (besides the group and who created them).
 EVENT_FIELDS = (
@@ -106,7 +106,7 @@ def _require_group(group: Group) -> None:
 
 
 def _money(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PRICE:
+    if not is_minor_amount(value):
         raise MeetingError(
             _("%(field)s must be a whole amount in minor units (cents), 0 or more.")
             % {"field": name}
