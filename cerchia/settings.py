@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "cerchia.dues",
     "cerchia.meetings",
     "cerchia.ballots",
+    "cerchia.ledger",
     "cerchia.notices",
     "cerchia.api",
     "cerchia.demo",

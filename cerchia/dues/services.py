@@ -18,6 +18,7 @@ from cerchia.audit.services import record
 from cerchia.dues.models import Invoice, Payment, Tier
 from cerchia.groups.access import rights_in
 from cerchia.groups.models import Group, Membership
+from cerchia.ledger.automatic import on_payment
 from cerchia.lib.money import format_money, is_minor_amount
 from cerchia.notices.services import notify
 
@@ -433,6 +434,7 @@ def record_payment(
         received_on=received_on,
         recorded_by=actor,
     )
+    on_payment(payment)
     membership = invoice.membership
     if amount_minor == balance:
         invoice.status = Invoice.Status.PAID

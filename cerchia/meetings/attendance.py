@@ -42,6 +42,7 @@ from cerchia.accounts.models import User
 from cerchia.audit.services import record
 from cerchia.groups.access import rights_in
 from cerchia.groups.models import Group, Membership
+from cerchia.ledger.automatic import on_attendance
 from cerchia.meetings.access import can_run
 from cerchia.meetings.agenda import agenda_for, display_name, roster
 from cerchia.meetings.models import Attendance, Meeting
@@ -202,6 +203,7 @@ def record_attendance(meeting: Meeting, *, actor: Any, items: Sequence[Mark]) ->
         row.via = Attendance.Via.LEADER
         row.recorded_by = actor
         row.save()
+        on_attendance(row, before)
         record(
             actor,
             "meetings.attendance.recorded",
@@ -262,6 +264,7 @@ def check_in(
     row.via = via
     row.recorded_by = user
     row.save()
+    on_attendance(row, before)
     record(
         user,
         "meetings.attendance.checked_in",

@@ -38,6 +38,7 @@ from cerchia.dues.models import Payment
 from cerchia.dues.selectors import good_standing_map
 from cerchia.groups.access import rights_in
 from cerchia.groups.models import Group
+from cerchia.ledger.automatic import on_ticket_paid, on_visitor_checked_in
 from cerchia.lib.money import format_money, is_minor_amount
 from cerchia.meetings.access import can_run
 from cerchia.meetings.models import Attendance, Audience, Meeting, Registration, Visitor
@@ -806,6 +807,7 @@ def check_in(meeting: Meeting, *, actor: Any, code: str) -> Registration:
         )
     registration.checked_in_at = timezone.now()
     registration.save(update_fields=["checked_in_at"])
+    on_visitor_checked_in(registration)
     record(actor, "meetings.registration.checked_in", registration)
     return registration
 
@@ -919,6 +921,7 @@ def record_registration_payment(
     registration.payment_method = method
     registration.payment_reference = reference
     registration.save(update_fields=["paid_minor", "payment_method", "payment_reference"])
+    on_ticket_paid(registration)
     record(
         actor,
         "meetings.registration.paid",

@@ -161,6 +161,34 @@ NOTICE_TEXTS: dict[str, tuple[Any, Any]] = {
         _("%(meeting)s has moved"),
         _("%(group)s moved %(meeting)s: it now starts on %(start)s."),
     ),
+    "ledger.referral_received": (
+        _("A referral from %(giver)s"),
+        _("%(giver)s passed you a referral: %(prospect)s. Open it to see the details."),
+    ),
+    "ledger.referral_step": (
+        _("Referral %(prospect)s: %(status)s"),
+        _("The referral for %(prospect)s moved on: %(status)s."),
+    ),
+    "ledger.closed_business": (
+        _("%(receiver)s thanks you for closed business"),
+        _("%(receiver)s recorded %(amount)s of business closed thanks to you."),
+    ),
+    "ledger.one_to_one_proposed": (
+        _("%(person)s proposes a one-to-one"),
+        _("%(person)s would like a one-to-one with you."),
+    ),
+    "ledger.one_to_one_held": (
+        _("One-to-one with %(person)s recorded"),
+        _("%(person)s recorded your one-to-one as held."),
+    ),
+    "ledger.one_to_one_cancelled": (
+        _("One-to-one with %(person)s cancelled"),
+        _("%(person)s cancelled the one-to-one you had planned."),
+    ),
+    "ledger.follow_ups_due": (
+        _("%(count)s follow-ups due"),
+        _("You have %(count)s people to follow up: %(names)s."),
+    ),
 }
 
 

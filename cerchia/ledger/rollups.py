@@ -1,0 +1,373 @@
+"""The member × group × month rollup: kept in step with the ledger inside each write's
+transaction (``apply``), and rebuilt from the ledger by SQL aggregates (``rebuild``).
+
+Each ledger fact contributes deltas to one or more rows (``contributions_of_*``); a write applies
+its contributions, an edit removes the old ones and applies the new. Facts outside any group
+count in the person's own informal network, so every row has a group. Money goes to the row of
+its currency; counts and hours to the row of the group's currency.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from cerchia.groups.models import Group, Kind
+from cerchia.ledger.models import (
+    ROLLUP_COUNTERS,
+    ClosedBusiness,
+    Connection,
+    Investment,
+    OneToOne,
+    Referral,
+    Rollup,
+)
+
+RollupKey = tuple[int, int, datetime.date, str]  # user, group, month, currency
+
+
+@dataclass
+class Delta:
+    user_id: int
+    group: Group | None  # None: the person's informal network
+    day: datetime.date
+    currency: str = ""  # "" : the group's currency
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def month_of(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+# --- what each fact contributes -----------------------------------------------------------
+
+
+def contributions_of_referral(referral: Referral) -> list[Delta]:
+    out = [
+        Delta(referral.giver_id, referral.group, referral.given_on, values={"referrals_given": 1})
+    ]
+    if referral.receiver_id is not None:
+        out.append(
+            Delta(
+                referral.receiver_id,
+                referral.group,
+                referral.given_on,
+                values={"referrals_received": 1},
+            )
+        )
+    return out
+
+
+def contributions_of_closed(closed: ClosedBusiness) -> list[Delta]:
+    return [
+        Delta(
+            closed.receiver_id,
+            closed.group,
+            closed.closed_on,
+            closed.currency,
+            {"closed_received_count": 1, "closed_received_minor": closed.amount_minor},
+        ),
+        Delta(
+            closed.giver_id,
+            closed.group,
+            closed.closed_on,
+            closed.currency,
+            {"closed_given_count": 1, "closed_given_minor": closed.amount_minor},
+        ),
+    ]
+
+
+def contributions_of_one_to_one(one: OneToOne) -> list[Delta]:
+    if one.status != OneToOne.Status.HELD or one.held_on is None:
+        return []
+    return [
+        Delta(user_id, one.group, one.held_on, values={"one_to_ones": 1})
+        for user_id in (one.proposer_id, one.partner_id)
+    ]
+
+
+def contributions_of_connection(connection: Connection) -> list[Delta]:
+    out = [
+        Delta(connection.owner_id, connection.group, connection.met_on, values={"connections": 1})
+    ]
+    if connection.followed_up_on is not None:
+        out.append(
+            Delta(
+                connection.owner_id,
+                connection.group,
+                connection.followed_up_on,
+                values={"follow_ups_done": 1},
+            )
+        )
+    return out
+
+
+def contributions_of_investment(investment: Investment) -> list[Delta]:
+    values: dict[str, Any] = {}
+    if investment.amount_minor:
+        values["money_minor"] = investment.amount_minor
+    if investment.hours:
+        values["hours"] = investment.hours
+    if not values:
+        return []
+    currency = investment.currency if investment.amount_minor else ""
+    return [Delta(investment.user_id, investment.group, investment.spent_on, currency, values)]
+
+
+ATTENDANCE_COUNTER = {"present": "attended", "late": "attended", "absent": "absent"}
+ATTENDANCE_COUNTER["substitute"] = "substituted"
+
+
+def contributions_of_attendance(
+    user_id: int, group: Group, day: datetime.date, status: str
+) -> list[Delta]:
+    counter = ATTENDANCE_COUNTER.get(status)
+    return [Delta(user_id, group, day, values={counter: 1})] if counter else []
+
+
+def contributions_of_visit(inviter_id: int, group: Group, day: datetime.date) -> list[Delta]:
+    return [Delta(inviter_id, group, day, values={"visitors_brought": 1})]
+
+
+# --- applying them ------------------------------------------------------------------------
+
+
+def _informal_group(user_id: int, cache: dict[int, Group]) -> Group:
+    if user_id not in cache:
+        from cerchia.accounts.models import User
+        from cerchia.groups.services import ensure_informal_network
+
+        cache[user_id] = ensure_informal_network(User(pk=user_id))
+    return cache[user_id]
+
+
+def _key(delta: Delta, cache: dict[int, Group]) -> tuple[RollupKey, Group]:
+    group = delta.group if delta.group is not None else _informal_group(delta.user_id, cache)
+    currency = delta.currency or group.currency
+    return (delta.user_id, group.pk, month_of(delta.day), currency), group
+
+
+def _merge(deltas: Iterable[Delta], sign: int, cache: dict[int, Group]) -> dict[RollupKey, dict]:
+    merged: dict[RollupKey, dict[str, Any]] = defaultdict(dict)
+    for delta in deltas:
+        key, _group = _key(delta, cache)
+        row = merged[key]
+        for name, value in delta.values.items():
+            row[name] = row.get(name, 0) + sign * value
+    return merged
+
+
+@transaction.atomic
+def apply(add: Sequence[Delta] = (), remove: Sequence[Delta] = ()) -> None:
+    """Add ``add`` and take away ``remove`` (an edit: the old contributions, then the new)."""
+    cache: dict[int, Group] = {}
+    merged = _merge(add, 1, cache)
+    for key, values in _merge(remove, -1, cache).items():
+        into = merged[key]
+        for name, value in values.items():
+            into[name] = into.get(name, 0) + value
+    for (user_id, group_id, month, currency), values in merged.items():
+        changes = {name: value for name, value in values.items() if value}
+        if not changes:
+            continue
+        row, _created = Rollup.objects.get_or_create(
+            user_id=user_id, group_id=group_id, month=month, currency=currency
+        )
+        Rollup.objects.filter(pk=row.pk).update(
+            **{name: F(name) + value for name, value in changes.items()}
+        )
+        if any(value < 0 for value in changes.values()):
+            _drop_if_empty(row.pk)
+
+
+def _empty_q() -> Q:
+    q = Q(hours=0)
+    for name in ROLLUP_COUNTERS:
+        q &= Q(**{name: 0})
+    return q
+
+
+def _drop_if_empty(pk: int) -> None:
+    Rollup.objects.filter(_empty_q(), pk=pk).delete()
+
+
+# --- rebuilding from the ledger -----------------------------------------------------------
+
+
+def _informal_map(user_ids: set[int]) -> dict[int, Group]:
+    from cerchia.accounts.models import User
+    from cerchia.groups.services import ensure_informal_network
+
+    found = {g.owner_id: g for g in Group.objects.filter(kind=Kind.INFORMAL, owner_id__in=user_ids)}
+    for user_id in user_ids - set(found):
+        found[user_id] = ensure_informal_network(User(pk=user_id))
+    return found  # type: ignore[return-value]
+
+
+class _Accumulator:
+    """Sums aggregate rows into rollup keys, resolving groups and currencies in bulk."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, int | None, datetime.date, str, dict[str, Any]]] = []
+
+    def add(
+        self, user_id: int, group_id: int | None, month: Any, currency: str, values: dict
+    ) -> None:
+        if isinstance(month, datetime.datetime):
+            month = month.date()
+        self.rows.append((user_id, group_id, month, currency, values))
+
+    def result(self) -> dict[RollupKey, dict[str, Any]]:
+        informal = _informal_map({u for u, g, _m, _c, _v in self.rows if g is None})
+        group_ids = {g for _u, g, _m, _c, _v in self.rows if g is not None}
+        currencies = dict(Group.objects.filter(pk__in=group_ids).values_list("pk", "currency"))
+        for group in informal.values():
+            currencies[group.pk] = group.currency
+        out: dict[RollupKey, dict[str, Any]] = defaultdict(dict)
+        for user_id, group_id, month, currency, values in self.rows:
+            gid = group_id if group_id is not None else informal[user_id].pk
+            key = (user_id, gid, month, currency or currencies[gid])
+            row = out[key]
+            for name, value in values.items():
+                if value:
+                    row[name] = row.get(name, 0) + value
+        return out
+
+
+def _referrals(acc: _Accumulator) -> None:
+    base = Referral.objects.annotate(m=TruncMonth("given_on"))
+    for row in base.values("giver_id", "group_id", "m").annotate(n=Count("pk")).order_by():
+        acc.add(row["giver_id"], row["group_id"], row["m"], "", {"referrals_given": row["n"]})
+    received = base.filter(receiver__isnull=False).values("receiver_id", "group_id", "m")
+    for row in received.annotate(n=Count("pk")).order_by():
+        acc.add(row["receiver_id"], row["group_id"], row["m"], "", {"referrals_received": row["n"]})
+
+
+def _closed(acc: _Accumulator) -> None:
+    base = ClosedBusiness.objects.annotate(m=TruncMonth("closed_on"))
+    for side, prefix in (("receiver_id", "closed_received"), ("giver_id", "closed_given")):
+        rows = base.values(side, "group_id", "m", "currency").annotate(
+            n=Count("pk"), total=Sum("amount_minor")
+        )
+        for row in rows.order_by():
+            acc.add(
+                row[side],
+                row["group_id"],
+                row["m"],
+                row["currency"],
+                {f"{prefix}_count": row["n"], f"{prefix}_minor": row["total"]},
+            )
+
+
+def _one_to_ones(acc: _Accumulator) -> None:
+    base = OneToOne.objects.filter(status=OneToOne.Status.HELD).annotate(m=TruncMonth("held_on"))
+    for side in ("proposer_id", "partner_id"):
+        for row in base.values(side, "group_id", "m").annotate(n=Count("pk")).order_by():
+            acc.add(row[side], row["group_id"], row["m"], "", {"one_to_ones": row["n"]})
+
+
+def _connections(acc: _Accumulator) -> None:
+    made = Connection.objects.annotate(m=TruncMonth("met_on"))
+    for row in made.values("owner_id", "group_id", "m").annotate(n=Count("pk")).order_by():
+        acc.add(row["owner_id"], row["group_id"], row["m"], "", {"connections": row["n"]})
+    done = Connection.objects.filter(followed_up_on__isnull=False).annotate(
+        m=TruncMonth("followed_up_on")
+    )
+    for row in done.values("owner_id", "group_id", "m").annotate(n=Count("pk")).order_by():
+        acc.add(row["owner_id"], row["group_id"], row["m"], "", {"follow_ups_done": row["n"]})
+
+
+def _investments(acc: _Accumulator) -> None:
+    base = Investment.objects.annotate(m=TruncMonth("spent_on"))
+    money = base.filter(amount_minor__gt=0).values("user_id", "group_id", "m", "currency")
+    for row in money.annotate(total=Sum("amount_minor")).order_by():
+        acc.add(
+            row["user_id"],
+            row["group_id"],
+            row["m"],
+            row["currency"],
+            {"money_minor": row["total"]},
+        )
+    hours = base.filter(hours__gt=0).values("user_id", "group_id", "m")
+    for row in hours.annotate(total=Sum("hours")).order_by():
+        acc.add(row["user_id"], row["group_id"], row["m"], "", {"hours": row["total"]})
+
+
+def _by_zone(acc: _Accumulator, qs: Any, user_field: str, values: dict[str, Any]) -> None:
+    """Meeting facts count in the month of the meeting's local date (the group's zone)."""
+    zones = qs.values_list("meeting__group__time_zone", flat=True).distinct().order_by()
+    for zone in set(zones):
+        rows = (
+            qs.filter(meeting__group__time_zone=zone)
+            .annotate(m=TruncMonth("meeting__starts_at", tzinfo=ZoneInfo(zone)))
+            .values(user_field, "meeting__group_id", "m")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for row in rows:
+            acc.add(
+                row[user_field],
+                row["meeting__group_id"],
+                row["m"],
+                "",
+                {name: row["n"] for name in values},
+            )
+
+
+def _attendance(acc: _Accumulator) -> None:
+    from cerchia.meetings.models import Attendance, Registration
+
+    for statuses, counter in (
+        (["present", "late"], "attended"),
+        (["absent"], "absent"),
+        (["substitute"], "substituted"),
+    ):
+        qs = Attendance.objects.filter(status__in=statuses)
+        _by_zone(acc, qs, "user_id", {counter: 1})
+    visits = Registration.objects.filter(
+        visitor__isnull=False, registered_by__isnull=False, checked_in_at__isnull=False
+    )
+    _by_zone(acc, visits, "registered_by_id", {"visitors_brought": 1})
+
+
+@transaction.atomic
+def rebuild(progress: Any = None) -> int:
+    """Recompute every rollup row from the ledger; returns how many rows there are."""
+    acc = _Accumulator()
+    steps = (_referrals, _closed, _one_to_ones, _connections, _investments, _attendance)
+    for number, step in enumerate(steps, 1):
+        step(acc)
+        if progress is not None:
+            progress(number, len(steps))
+    rows = acc.result()
+    Rollup.objects.all().delete()
+    Rollup.objects.bulk_create(
+        [
+            Rollup(user_id=u, group_id=g, month=m, currency=c, **values)
+            for (u, g, m, c), values in rows.items()
+            if values
+        ],
+        batch_size=1000,
+    )
+    return len(rows)
+
+
+def snapshot() -> dict[RollupKey, dict[str, Any]]:
+    """Every non-empty rollup row as plain values (for comparing rebuilt and incremental)."""
+    names = (*ROLLUP_COUNTERS, "hours")
+    out = {}
+    for row in Rollup.objects.exclude(_empty_q()).values(
+        "user_id", "group_id", "month", "currency", *names
+    ):
+        key = (row.pop("user_id"), row.pop("group_id"), row.pop("month"), row.pop("currency"))
+        out[key] = {k: (Decimal(v) if k == "hours" else v) for k, v in row.items() if v}
+    return out
