@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("cerchia.meetings.urls")),
     path("groups/", include("cerchia.groups.urls")),
     path("notices/", include("cerchia.notices.urls")),
+    path("ledger/", include("cerchia.ledger.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/", _api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -19,6 +19,10 @@ from cerchia.groups.api import router as groups_router
 from cerchia.groups.api_evidence import router as evidence_router
 from cerchia.groups.api_retention import router as retention_router
 from cerchia.groups.services import GroupError
+from cerchia.ledger.api_investments import router as investments_router
+from cerchia.ledger.api_people import router as people_router
+from cerchia.ledger.api_referrals import router as referrals_router
+from cerchia.ledger.services import LedgerError
 from cerchia.meetings.agenda import AgendaError
 from cerchia.meetings.api import router as meetings_router
 from cerchia.meetings.api_chapter import router as chapter_router
@@ -60,6 +64,7 @@ def unauthorised(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(GroupError)
 @api.exception_handler(DuesError)
 @api.exception_handler(BallotError)
+@api.exception_handler(LedgerError)
 @api.exception_handler(RegistrationError)
 @api.exception_handler(AgendaError)
 @api.exception_handler(AttendanceError)
@@ -84,3 +89,6 @@ api.add_router("/", registrations_router)
 api.add_router("/", chapter_router)
 api.add_router("/", visitors_router)
 api.add_router("/", meetings_router)
+api.add_router("/", referrals_router)
+api.add_router("/", people_router)
+api.add_router("/", investments_router)

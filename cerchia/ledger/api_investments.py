@@ -1,0 +1,7 @@
+"""Ledger API: investments."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["investments"])
