@@ -15,7 +15,12 @@ Cerchia commands:
                        runs the daily job once a day
   run-daily [--date D] membership standings, renewal reminders, automatic renewals,
                        leadership terms, recurring meetings, seat offers, no-shows,
-                       visitor follow-ups (idempotent; the worker runs it daily)
+                       visitor follow-ups, follow-up digests (idempotent; the worker
+                       runs it daily)
+  export-ledger --user EMAIL [--from DATE] [--to DATE]
+                       one person's ledger as CSV on stdout, one row per entry
+  rebuild-rollups      add missing automatic investments, then recompute the monthly
+                       ledger rollups from the ledger (progress on stderr)
   migrate              create or update the database tables
   seed-demo            build the demo world only (idempotent)
   token create EMAIL   print a new API token for that user (the token alone on the last line)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from cerchia.dues.models import DailyRun
 from cerchia.dues.services import run_daily_dues
 from cerchia.groups.services import end_role_terms
+from cerchia.ledger.reminders import send_follow_up_digest
 from cerchia.meetings.registrations import run_daily_registrations
 from cerchia.meetings.services import extend_series
 from cerchia.meetings.visitors import run_daily_visitors
@@ -33,6 +34,8 @@ def run_daily(today: datetime.date | None = None) -> dict[str, Any]:
     summary.update(run_daily_visitors(today))
     # Every series keeps its next weeks materialised (26 weeks and at least 8 ahead).
     summary.update(extend_series(today))
+    # One digest a day to each person with follow-ups due or overdue, until they are done.
+    summary.update(send_follow_up_digest(today))
     DailyRun.objects.update_or_create(
         day=today, defaults={"finished_at": timezone.now(), "summary": summary}
     )

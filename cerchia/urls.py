@@ -35,6 +35,8 @@ urlpatterns = [
     # Meetings, series and calendars (/groups/<slug>/meetings/, /meetings/<id>/, /calendar/…,
     # /account/calendar/).
     path("", include("cerchia.meetings.urls")),
+    # A chapter's weekly referral slips for its leaders (/groups/<slug>/slips/).
+    path("", include("cerchia.ledger.urls_group")),
     path("groups/", include("cerchia.groups.urls")),
     path("notices/", include("cerchia.notices.urls")),
     path("ledger/", include("cerchia.ledger.urls")),

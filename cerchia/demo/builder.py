@@ -19,6 +19,7 @@ from django.utils import timezone
 from cerchia.accounts.models import Profession, Profile, User
 from cerchia.audit.services import record
 from cerchia.demo.dues import build_dues
+from cerchia.demo.ledger import build_ledger
 from cerchia.demo.meetings import build_meetings
 from cerchia.groups.kinds import Kind
 from cerchia.groups.models import INFORMAL_NETWORK_NAME, Group, Membership
@@ -533,7 +534,14 @@ def build(out: Any = sys.stderr) -> bool:
             },
         )
     out.write("Billing a year of dues…\n")
-    build_dues(chamber, association, [chapter_one, chapter_two], personas["lapsed"], rng)
+    build_dues(
+        chamber,
+        association,
+        [chapter_one, chapter_two],
+        personas["lapsed"],
+        rng,
+        veterans=frozenset(u.pk for key, u in personas.items() if key != "lapsed"),
+    )
     out.write("Holding a year of meetings and events…\n")
     build_meetings(
         organisation=organisation,
@@ -544,6 +552,16 @@ def build(out: Any = sys.stderr) -> bool:
         luca=luca,
         giulia=giulia,
         paolo=paolo,
+        rng=rng,
+    )
+    out.write("Writing a year of referrals, deals, one-to-ones and follow-ups…\n")
+    build_ledger(
+        chapters=[chapter_one, chapter_two],
+        chamber=chamber,
+        association=association,
+        events=events,
+        community=community,
+        personas=personas,
         rng=rng,
     )
     record(None, "demo.world.built", chamber, {"members": MEMBER_COUNT, "seed": SEED})

@@ -179,10 +179,18 @@ def _history(
 
 
 def build_dues(
-    chamber: Group, association: Group, chapters: list[Group], lapsed: Any, rng: random.Random
+    chamber: Group,
+    association: Group,
+    chapters: list[Group],
+    lapsed: Any,
+    rng: random.Random,
+    *,
+    veterans: frozenset[int] = frozenset(),
 ) -> None:
     """Tiers for the chamber, the association and the chapters; a year and more of invoices
-    and payments; members renewed, in grace, lapsed (``lapsed@``), resigned, pending."""
+    and payments; members renewed, in grace, lapsed (``lapsed@``), resigned, pending. The
+    ``veterans`` (the personas) joined more than a year ago and are paid up, whatever the
+    day the demo is built: their stories cover the whole year."""
     today = timezone.localdate()
     chamber_tiers = _tiers(chamber, CHAMBER_TIERS)
     association_tier = _tiers(
@@ -228,7 +236,13 @@ def build_dues(
             .order_by("pk")
         )
         runners = [m for m in rows if m.role != Membership.Role.MEMBER]
-        plain = [m for m in rows if m.role == Membership.Role.MEMBER and m.user_id != lapsed.pk]
+        plain = [
+            m
+            for m in rows
+            if m.role == Membership.Role.MEMBER
+            and m.user_id != lapsed.pk
+            and m.user_id not in veterans
+        ]
         rng.shuffle(plain)
         late = {m.pk for m in plain[:grace]}
         gone = {m.pk for m in plain[grace : grace + lapse]}
@@ -249,7 +263,8 @@ def build_dues(
                 # Expired well beyond the grace days, renewal unpaid: lapsed.
                 joined = _back(tier, today - datetime.timedelta(days=rng.randint(45, 90)))
             else:
-                joined = today - datetime.timedelta(days=rng.randint(20, 700))
+                since = 400 if membership.user_id in veterans else 20
+                joined = today - datetime.timedelta(days=rng.randint(since, 700))
             membership.tier = tier
             membership.joined_at = _aware(joined)
             membership.expires_on = _history(

@@ -32,6 +32,12 @@ def _user_id(user: Any) -> int | None:
     return user.pk if getattr(user, "is_authenticated", False) else None
 
 
+def _owner_id(user: Any) -> int:
+    """The signed-in person's id; 0 (nobody's) for anyone else, so owner filters match
+    nothing."""
+    return int(user.pk) if getattr(user, "is_authenticated", False) else 0
+
+
 def access_referral(user: Any, referral_id: int) -> ReferralAccess:
     user_id = _user_id(user)
     referral = (
@@ -70,7 +76,7 @@ def access_one_to_one(user: Any, one_id: int) -> OneToOne:
 
 def access_connection(user: Any, connection_id: int) -> Connection:
     connection = (
-        Connection.objects.filter(pk=connection_id, owner_id=_user_id(user))
+        Connection.objects.filter(pk=connection_id, owner_id=_owner_id(user))
         .select_related("group", "meeting")
         .first()
     )
@@ -81,7 +87,7 @@ def access_connection(user: Any, connection_id: int) -> Connection:
 
 def access_investment(user: Any, investment_id: int) -> Investment:
     investment = (
-        Investment.objects.filter(pk=investment_id, user_id=_user_id(user))
+        Investment.objects.filter(pk=investment_id, user_id=_owner_id(user))
         .select_related("group")
         .first()
     )

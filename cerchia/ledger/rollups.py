@@ -17,8 +17,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from cerchia.groups.models import Group, Kind
@@ -141,52 +141,82 @@ def contributions_of_visit(inviter_id: int, group: Group, day: datetime.date) ->
 # --- applying them ------------------------------------------------------------------------
 
 
-def _informal_group(user_id: int, cache: dict[int, Group]) -> Group:
-    if user_id not in cache:
-        from cerchia.accounts.models import User
-        from cerchia.groups.services import ensure_informal_network
-
-        cache[user_id] = ensure_informal_network(User(pk=user_id))
-    return cache[user_id]
-
-
-def _key(delta: Delta, cache: dict[int, Group]) -> tuple[RollupKey, Group]:
-    group = delta.group if delta.group is not None else _informal_group(delta.user_id, cache)
+def _key(delta: Delta, informal: dict[int, Group]) -> RollupKey:
+    group = delta.group if delta.group is not None else informal[delta.user_id]
     currency = delta.currency or group.currency
-    return (delta.user_id, group.pk, month_of(delta.day), currency), group
+    return (delta.user_id, group.pk, month_of(delta.day), currency)
 
 
-def _merge(deltas: Iterable[Delta], sign: int, cache: dict[int, Group]) -> dict[RollupKey, dict]:
+def _merge(deltas: Iterable[Delta], sign: int, informal: dict[int, Group]) -> dict[RollupKey, dict]:
     merged: dict[RollupKey, dict[str, Any]] = defaultdict(dict)
     for delta in deltas:
-        key, _group = _key(delta, cache)
-        row = merged[key]
+        row = merged[_key(delta, informal)]
         for name, value in delta.values.items():
             row[name] = row.get(name, 0) + sign * value
     return merged
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def apply(add: Sequence[Delta] = (), remove: Sequence[Delta] = ()) -> None:
     """Add ``add`` and take away ``remove`` (an edit: the old contributions, then the new)."""
-    cache: dict[int, Group] = {}
-    merged = _merge(add, 1, cache)
-    for key, values in _merge(remove, -1, cache).items():
+    outside = {delta.user_id for delta in (*add, *remove) if delta.group is None}
+    informal = _informal_map(outside) if outside else {}
+    merged = _merge(add, 1, informal)
+    for key, values in _merge(remove, -1, informal).items():
         into = merged[key]
         for name, value in values.items():
             into[name] = into.get(name, 0) + value
-    for (user_id, group_id, month, currency), values in merged.items():
+    rows = {}
+    for key, values in merged.items():
         changes = {name: value for name, value in values.items() if value}
-        if not changes:
-            continue
-        row, _created = Rollup.objects.get_or_create(
-            user_id=user_id, group_id=group_id, month=month, currency=currency
-        )
-        Rollup.objects.filter(pk=row.pk).update(
-            **{name: F(name) + value for name, value in changes.items()}
-        )
+        if changes:
+            rows[key] = changes
+    if not rows:
+        return
+    _add_to_rows(rows)
+    for key, changes in rows.items():
         if any(value < 0 for value in changes.values()):
-            _drop_if_empty(row.pk)
+            _drop_if_empty(key)
+
+
+ROLLUP_NUMBERS = (*ROLLUP_COUNTERS, "hours")
+KEY_FIELDS = ("user", "group", "month", "currency")
+
+
+def _add_to_rows(rows: dict[RollupKey, dict[str, Any]]) -> None:
+    """Add each row's changes to it, creating the missing rows, in one statement: an
+    ``INSERT ... ON CONFLICT DO UPDATE`` (PostgreSQL, and SQLite since 3.24) that adds to the
+    columns, which ``bulk_create(update_conflicts=True)`` cannot do."""
+    meta = Rollup._meta
+    quote = connection.ops.quote_name
+    fields = {f.name: f for f in meta.concrete_fields}
+    keys = [fields[name] for name in KEY_FIELDS]
+    numbers = [fields[name] for name in ROLLUP_NUMBERS]
+    changed = {name for changes in rows.values() for name in changes}
+    params: list[Any] = []
+    # In key order: two writes touching the same rows lock them in the same order.
+    for key, changes in sorted(rows.items()):
+        params += [
+            f.get_db_prep_save(value, connection) for f, value in zip(keys, key, strict=True)
+        ]
+        params += [f.get_db_prep_save(changes.get(f.name, 0), connection) for f in numbers]
+    columns = ", ".join(quote(f.column) for f in (*keys, *numbers))
+    placeholders = ", ".join(["%s"] * (len(keys) + len(numbers)))
+    table = quote(meta.db_table)
+    additions = ", ".join(
+        f"{quote(f.column)} = {table}.{quote(f.column)} + EXCLUDED.{quote(f.column)}"
+        for f in numbers
+        if f.name in changed
+    )
+    unique = ", ".join(quote(f.column) for f in keys)
+    # Only quoted names from the model are spliced in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
+        + ", ".join([f"({placeholders})"] * len(rows))
+        + f" ON CONFLICT ({unique}) DO UPDATE SET {additions}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _empty_q() -> Q:
@@ -196,8 +226,11 @@ def _empty_q() -> Q:
     return q
 
 
-def _drop_if_empty(pk: int) -> None:
-    Rollup.objects.filter(_empty_q(), pk=pk).delete()
+def _drop_if_empty(key: RollupKey) -> None:
+    user_id, group_id, month, currency = key
+    Rollup.objects.filter(
+        _empty_q(), user_id=user_id, group_id=group_id, month=month, currency=currency
+    ).delete()
 
 
 # --- rebuilding from the ledger -----------------------------------------------------------

@@ -93,23 +93,26 @@ def _check_day(day: datetime.date | None, what: str) -> datetime.date:
     return day
 
 
-def _active_in(group: Group, *user_ids: int) -> bool:
-    found = Membership.objects.active().filter(group=group, user_id__in=user_ids)
-    return found.values("user_id").distinct().count() == len(set(user_ids))
-
-
 def _check_group(group: Group | None, actor: User, other: User | None) -> None:
     """A fact recorded in a group needs both people to be its active members."""
     if group is None:
         return
     if group.is_informal:
         raise LedgerError(_("Leave the group empty for your informal network."))
-    if not _active_in(group, actor.pk):
+    # Both people in one query: this runs on every write between members.
+    wanted = [actor.pk] if other is None else [actor.pk, other.pk]
+    active = set(
+        Membership.objects.active()
+        .filter(group=group, user_id__in=wanted)
+        .order_by()
+        .values_list("user_id", flat=True)
+    )
+    if actor.pk not in active:
         raise LedgerError(_("You are not an active member of %(group)s.") % {"group": group.name})
-    if other is not None and not _active_in(group, other.pk):
+    if other is not None and other.pk not in active:
         raise LedgerError(
             _("%(person)s is not an active member of %(group)s.")
-            % {"person": other, "group": group.name}
+            % {"person": _person_name(other), "group": group.name}
         )
 
 
@@ -139,15 +142,19 @@ def _check_counterpart(group: Group | None, actor: User, other: User) -> None:
         _check_group(group, actor, other)
     elif not knows(actor, other):
         raise LedgerError(
-            _(
-                "You can pass this only to someone you share a group with, a connection or "
-                "someone you met; enter anyone else by name."
-            )
+            _("You share no group, connection or meeting with %(person)s.")
+            % {"person": _person_name(other)}
         )
 
 
 def _clean_text(value: str, limit: int) -> str:
     return (value or "").strip()[:limit]
+
+
+def _person_name(user: User) -> str:
+    profile = getattr(user, "profile", None)
+    # Never the email address: it follows its owner's visibility choice.
+    return (profile.display_name if profile is not None else "") or _("a member")
 
 
 def _partner_url(kind: str, pk: int) -> str:
@@ -218,7 +225,7 @@ def record_referral(
         notify(
             receiver,
             "ledger.referral_received",
-            {"giver": giver, "prospect": prospect_name},
+            {"giver": _person_name(giver), "prospect": prospect_name},
             url=_partner_url("referrals", referral.pk),
         )
     return referral
@@ -414,7 +421,7 @@ def record_closed_business(
     notify(
         giver,
         "ledger.closed_business",
-        {"receiver": receiver, "amount": format_money(amount_minor, currency)},
+        {"receiver": _person_name(receiver), "amount": format_money(amount_minor, currency)},
         url="/ledger/",
     )
     return closed
@@ -457,7 +464,7 @@ def propose_one_to_one(
         "ledger.one_to_one_proposed"
         if one.status == OneToOne.Status.PROPOSED
         else "ledger.one_to_one_held",
-        {"person": proposer},
+        {"person": _person_name(proposer)},
         url="/ledger/one-to-ones/",
     )
     return one
@@ -488,7 +495,12 @@ def hold_one_to_one(
     record(actor, "ledger.one_to_one.held", one)
     other = one.partner if actor.pk == one.proposer_id else one.proposer
     complete_follow_ups(actor, other, via="one_to_one", on=one.held_on)
-    notify(other, "ledger.one_to_one_held", {"person": actor}, url="/ledger/one-to-ones/")
+    notify(
+        other,
+        "ledger.one_to_one_held",
+        {"person": _person_name(actor)},
+        url="/ledger/one-to-ones/",
+    )
     return one
 
 
@@ -502,7 +514,12 @@ def cancel_one_to_one(one: OneToOne, *, actor: User) -> OneToOne:
     one.save(update_fields=["status", "updated_at"])
     record(actor, "ledger.one_to_one.cancelled", one)
     other = one.partner if actor.pk == one.proposer_id else one.proposer
-    notify(other, "ledger.one_to_one_cancelled", {"person": actor}, url="/ledger/one-to-ones/")
+    notify(
+        other,
+        "ledger.one_to_one_cancelled",
+        {"person": _person_name(actor)},
+        url="/ledger/one-to-ones/",
+    )
     return one
 
 
@@ -562,7 +579,18 @@ def record_connection(
     if person is not None:
         if person.pk == owner.pk:
             raise LedgerError(_("That is you: choose someone else."))
-        name = name.strip() or str(person)
+        # An account is linked only where the two really crossed paths (knows() counts
+        # connections: anyone else could otherwise be made "known" and sent proposals).
+        if meeting is not None and not attended(person, meeting):
+            raise LedgerError(
+                _("%(person)s was not checked in at that meeting.")
+                % {"person": _person_name(person)}
+            )
+        if meeting is None and not knows(owner, person):
+            raise LedgerError(
+                _("You share no group with that person: enter their name and email instead.")
+            )
+        name = name.strip() or _person_name(person)
     name = _clean_text(name, 160)
     if not name:
         raise LedgerError(_("Name the person you met."))
@@ -619,14 +647,20 @@ def confirm_people_met(owner: User, meeting: Any, *, person_ids: list[int]) -> l
     if not attended(owner, meeting):
         raise LedgerError(_("You were not checked in at that meeting."))
     allowed = {u.pk: u for u in people_met_candidates(owner, meeting)}
-    unknown = [pk for pk in person_ids if pk not in allowed]
-    if unknown:
+    # Confirming twice notes nobody twice: people already noted are skipped.
+    noted = set(
+        Connection.objects.filter(
+            owner=owner, meeting=meeting, person_id__in=person_ids
+        ).values_list("person_id", flat=True)
+    )
+    wanted = [pk for pk in dict.fromkeys(person_ids) if pk not in noted]
+    if any(pk not in allowed for pk in wanted):
         raise LedgerError(_("Some of these people were not checked in at that meeting."))
     return [
         record_connection(
             owner, where=Connection.Where.MEETING, person=allowed[pk], meeting=meeting
         )
-        for pk in dict.fromkeys(person_ids)
+        for pk in wanted
     ]
 
 
@@ -644,7 +678,9 @@ def mark_followed_up(
     connection: Connection, *, actor: User, on: datetime.date | None = None
 ) -> Connection:
     connection = (
-        Connection.objects.select_for_update().select_related("group").get(pk=connection.pk)
+        Connection.objects.select_for_update(of=("self",))
+        .select_related("group")
+        .get(pk=connection.pk)
     )
     if connection.owner_id != actor.pk:
         raise LedgerError(_("Only you follow up your own connections."))
@@ -662,14 +698,14 @@ def complete_follow_ups(a: User, b: User, *, via: str, on: datetime.date | None 
     """Any interaction between two people completes the open follow-ups either owes the
     other."""
     on = on or timezone.localdate()
-    open_ones = (
-        Connection.objects.select_for_update()
-        .filter(Q(owner=a, person=b) | Q(owner=b, person=a), followed_up_on__isnull=True)
-        .filter(met_on__lte=on)
-        .select_related("group")
+    open_ones = Connection.objects.filter(
+        Q(owner=a, person=b) | Q(owner=b, person=a), followed_up_on__isnull=True, met_on__lte=on
     )
+    # Most interactions answer no follow-up: a light look first, the locked read only if any.
+    if not open_ones.exists():
+        return 0
     done = 0
-    for connection in open_ones:
+    for connection in open_ones.select_for_update(of=("self",)).select_related("group"):
         _mark_done(connection, on, via)
         record(None, "ledger.connection.followed_up", connection, {"via": via})
         done += 1
@@ -715,10 +751,11 @@ def record_investment(
         group = None
     if group is not None and not rights_in(user, group).membership:
         raise LedgerError(_("You are not a member of %(group)s.") % {"group": group.name})
+    # Too large first: is_minor_amount refuses it too, with a message about the wrong thing.
+    if type(amount_minor) is int and amount_minor > MAX_MINOR:
+        raise LedgerError(_("The amount is too large."))
     if amount_minor and not is_minor_amount(amount_minor, positive=True):
         raise LedgerError(_("The amount must be a positive whole number of minor units."))
-    if amount_minor and amount_minor > MAX_MINOR:
-        raise LedgerError(_("The amount is too large."))
     value = _clean_hours(hours)
     if not amount_minor and not value:
         raise LedgerError(_("Give an amount, hours or both."))
