@@ -237,7 +237,7 @@ def revoke_api_token(token: ApiToken, *, actor: User) -> None:
 def user_for_token(key: str) -> User | None:
     token = (
         ApiToken.objects.filter(key_hash=ApiToken.hash_key(key), user__is_active=True)
-        .select_related("user")
+        .select_related("user__profile")
         .first()
     )
     if token is None:

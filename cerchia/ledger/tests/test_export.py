@@ -190,8 +190,13 @@ def test_names_that_look_like_formulas_are_defused_but_numbers_are_not(cast: Cas
 def test_the_command_prints_only_csv_and_fails_cleanly(
     cast: Cast, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from django.db import connections
+
     from cerchia.cli import main
 
+    # A command run from the command line closes the database connections when it ends,
+    # which would end the test's transaction on PostgreSQL.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     build(cast)
     monkeypatch.setattr(sys, "argv", ["cerchia", "export-ledger", "--user", cast.member.email])
     main()
