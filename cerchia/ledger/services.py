@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -348,6 +349,18 @@ def close_week(group: Group, *, actor: User, day: datetime.date) -> WeekClose:
 # --- closed business ----------------------------------------------------------------------
 
 
+def _clean_currency(currency: str, group: Group | None) -> str:
+    """The amount's currency: as given, else the group's."""
+    currency = (currency or (group.currency if group else "")).upper()
+    if not currency:
+        raise LedgerError(_("Give the currency of the amount."))
+    try:
+        validate_currency(currency)
+    except ValidationError:
+        raise LedgerError(_("Unknown currency: %(code)s") % {"code": currency}) from None
+    return currency
+
+
 def _clean_amount(amount_minor: Any) -> int:
     if not is_minor_amount(amount_minor, positive=True):
         raise LedgerError(_("The amount must be a positive whole number of minor units."))
@@ -387,13 +400,7 @@ def record_closed_business(
     else:
         _check_counterpart(group, receiver, giver)
     assert giver is not None
-    currency = (currency or (group.currency if group else "")).upper()
-    if not currency:
-        raise LedgerError(_("Give the currency of the amount."))
-    try:
-        validate_currency(currency)
-    except Exception:
-        raise LedgerError(_("Unknown currency: %(code)s") % {"code": currency}) from None
+    currency = _clean_currency(currency, group)
     closed = ClosedBusiness.objects.create(
         referral=referral,
         group=group,
@@ -759,14 +766,7 @@ def record_investment(
     value = _clean_hours(hours)
     if not amount_minor and not value:
         raise LedgerError(_("Give an amount, hours or both."))
-    currency = (currency or (group.currency if group else "")).upper() if amount_minor else ""
-    if amount_minor:
-        if not currency:
-            raise LedgerError(_("Give the currency of the amount."))
-        try:
-            validate_currency(currency)
-        except Exception:
-            raise LedgerError(_("Unknown currency: %(code)s") % {"code": currency}) from None
+    currency = _clean_currency(currency, group) if amount_minor else ""
     investment = Investment.objects.create(
         user=user,
         group=group,
