@@ -10,7 +10,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from cerchia.accounts.models import User
 from cerchia.api.pagination import page
@@ -32,6 +32,10 @@ from cerchia.ledger.selectors_people import (
 from cerchia.ledger.services import LedgerError
 from cerchia.lib.http import ApiRequest
 from cerchia.meetings.access import access_meeting
+
+# Date filters are ?from= and ?to=, as on every other ledger list.
+FROM = Query(None, alias="from")
+TO = Query(None, alias="to")
 
 router = Router(tags=["one-to-ones and connections"])
 
@@ -175,8 +179,8 @@ def list_one_to_ones(
     request: ApiRequest,
     group_id: int | None = None,
     status: Literal["proposed", "held", "cancelled"] | None = None,
-    date_from: datetime.date | None = None,
-    date_to: datetime.date | None = None,
+    date_from: datetime.date | None = FROM,
+    date_to: datetime.date | None = TO,
     limit: int = 50,
     offset: int = 0,
 ) -> dict[str, Any]:
@@ -242,8 +246,8 @@ def list_connections(
     request: ApiRequest,
     group_id: int | None = None,
     meeting_id: int | None = None,
-    date_from: datetime.date | None = None,
-    date_to: datetime.date | None = None,
+    date_from: datetime.date | None = FROM,
+    date_to: datetime.date | None = TO,
     follow_up: Literal["open", "overdue", "done"] | None = None,
     limit: int = 50,
     offset: int = 0,
@@ -301,8 +305,8 @@ def follow_up_rate(
     request: ApiRequest,
     group_id: int | None = None,
     meeting_id: int | None = None,
-    date_from: datetime.date | None = None,
-    date_to: datetime.date | None = None,
+    date_from: datetime.date | None = FROM,
+    date_to: datetime.date | None = TO,
 ) -> dict[str, Any]:
     if meeting_id is not None:
         meeting, rights = access_meeting(request.auth, meeting_id)
