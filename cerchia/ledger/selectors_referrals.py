@@ -17,6 +17,7 @@ from cerchia.accounts.selectors import reach_map, visible_card
 from cerchia.groups.models import Group, Kind, Membership
 from cerchia.ledger.models import ClosedBusiness, Connection, OneToOne, Referral, WeekClose
 from cerchia.ledger.services import week_start
+from cerchia.lib.money import format_money
 
 DIRECTIONS = ("given", "received")
 RECENT_PARTNERS = 8
@@ -61,11 +62,19 @@ def closed_business_for(
     user: Any,
     *,
     group_id: int | None = None,
+    direction: str = "",
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
 ) -> QuerySet[ClosedBusiness]:
-    """Closed business ``user`` recorded or was thanked for, newest first."""
-    qs = ClosedBusiness.objects.filter(Q(giver=user) | Q(receiver=user)).select_related(
+    """Closed business ``user`` recorded (``received``) or was thanked for (``given``), or
+    both, newest first, each with its people and group loaded."""
+    if direction == "given":
+        mine = Q(giver=user)
+    elif direction == "received":
+        mine = Q(receiver=user)
+    else:
+        mine = Q(giver=user) | Q(receiver=user)
+    qs = ClosedBusiness.objects.filter(mine).select_related(
         "group", "giver__profile", "receiver__profile"
     )
     if group_id is not None:
@@ -92,6 +101,11 @@ class Partner:
 
 def _my_groups(user: Any) -> QuerySet[Membership]:
     return Membership.objects.active().filter(user=user).exclude(group__kind=Kind.INFORMAL)
+
+
+def my_groups(user: Any) -> QuerySet[Group]:
+    """The groups ``user`` is an active member of (their informal network aside), by name."""
+    return Group.objects.filter(pk__in=_my_groups(user).values("group_id")).order_by("name", "pk")
 
 
 def passable_users(user: Any) -> QuerySet[User]:
@@ -328,6 +342,22 @@ class Total:
     deals: int
     amount_minor: int
 
+    @property
+    def amount_display(self) -> str:
+        return format_money(self.amount_minor, self.currency)
+
+
+def closed_totals(qs: QuerySet[ClosedBusiness]) -> list[Total]:
+    """Deals and amount of the closed business in ``qs``, one line per currency (never
+    added across currencies). One query."""
+    rows = (
+        qs.order_by()
+        .values("currency")
+        .annotate(deals=Count("pk"), amount=Sum("amount_minor"))
+        .order_by("currency")
+    )
+    return [Total(r["currency"], r["deals"], r["amount"] or 0) for r in rows]
+
 
 def group_closed_totals(
     group: Group,
@@ -342,12 +372,7 @@ def group_closed_totals(
         qs = qs.filter(closed_on__gte=date_from)
     if date_to is not None:
         qs = qs.filter(closed_on__lte=date_to)
-    rows = (
-        qs.values("currency")
-        .annotate(deals=Count("pk"), amount=Sum("amount_minor"))
-        .order_by("currency")
-    )
-    return [Total(r["currency"], r["deals"], r["amount"] or 0) for r in rows]
+    return closed_totals(qs)
 
 
 def person_name(user: User | None, fallback: str = "") -> str:

@@ -18,5 +18,6 @@ urlpatterns = [
         views.referral_closed_business,
         name="referral_closed_business",
     ),
+    path("closed-business/", views.closed_business, name="closed_business"),
     path("thanks/new/", views.thanks_new, name="thanks_new"),
 ]

@@ -37,8 +37,11 @@ from cerchia.ledger.models import Referral
 from cerchia.ledger.selectors_referrals import (
     DIRECTIONS,
     Partner,
+    closed_business_for,
+    closed_totals,
     group_closed_totals,
     group_weeks,
+    my_groups,
     partner,
     partner_choices,
     recent_partners,
@@ -89,6 +92,37 @@ def referral_list(request: AuthedRequest) -> HttpResponse:
             "statuses": Referral.Status.choices,
             "keep": urlencode(keep),
             "direction_keep": urlencode({"status": status} if status else {}),
+        },
+    )
+
+
+# --- my closed business ------------------------------------------------------------------
+
+
+@login_required
+def closed_business(request: AuthedRequest) -> HttpResponse:
+    """Closed business I recorded (received) or was thanked for (given), newest first, with
+    its totals per currency; filter by direction and by one of my groups."""
+    direction = request.GET.get("direction", "")
+    direction = direction if direction in DIRECTIONS else ""
+    groups = list(my_groups(request.user))
+    group_id = _int(request.GET.get("group"))
+    group_id = group_id if any(g.pk == group_id for g in groups) else None
+    entries = closed_business_for(request.user, direction=direction, group_id=group_id)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = {"direction": direction, "group": group_id or ""}
+    keep = {k: v for k, v in filters.items() if v}
+    return render(
+        request,
+        "ledger/referrals/closed_business.html",
+        {
+            "page": page,
+            "totals": closed_totals(entries),
+            "direction": direction,
+            "groups": groups,
+            "group_id": group_id,
+            "keep": urlencode(keep),
+            "direction_keep": urlencode({"group": group_id} if group_id else {}),
         },
     )
 
