@@ -29,12 +29,15 @@ def meeting_hours(meeting: Any) -> Decimal:
     return (seconds / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def on_payment(payment: Any) -> Investment:
+# --- one builder per source, shared by the live hooks and ``backfill`` ------------------
+
+
+def payment_entry(payment: Any) -> Investment:
     """A dues or fee payment is money the member invested in the group, on the day received."""
     invoice = payment.invoice
-    investment = Investment.objects.create(
+    return Investment(
         user_id=invoice.membership.user_id,
-        group_id=invoice.group_id,
+        group=invoice.group,
         kind=Investment.Kind.DUES if invoice.kind == "dues" else Investment.Kind.FEE,
         amount_minor=payment.amount_minor,
         currency=invoice.currency,
@@ -43,9 +46,6 @@ def on_payment(payment: Any) -> Investment:
         payment=payment,
         notes=invoice.number,
     )
-    investment.group = invoice.group
-    rollups.apply(rollups.contributions_of_investment(investment))
-    return investment
 
 
 def ticket_payer(registration: Any) -> int | None:
@@ -58,33 +58,62 @@ def ticket_payer(registration: Any) -> int | None:
     return None
 
 
-def on_ticket_paid(registration: Any) -> Investment | None:
-    """A ticket's payments, as one entry per registration that grows with each payment."""
-    payer_id = ticket_payer(registration)
-    if payer_id is None:
-        return None
+def ticket_entry(registration: Any, payer_id: int, day: datetime.date) -> Investment:
     meeting = registration.meeting
-    existing = Investment.objects.select_for_update().filter(registration=registration).first()
-    if existing is not None:
-        old = rollups.contributions_of_investment(existing)
-        existing.amount_minor = registration.paid_minor
-        existing.save(update_fields=["amount_minor"])
-        existing.group = meeting.group
-        rollups.apply(add=rollups.contributions_of_investment(existing), remove=old)
-        return existing
-    investment = Investment.objects.create(
+    return Investment(
         user_id=payer_id,
         group=meeting.group,
         kind=Investment.Kind.TICKET,
         amount_minor=registration.paid_minor,
         currency=meeting.group.currency,
-        spent_on=timezone.localdate(),
+        spent_on=day,
         automatic=True,
         registration=registration,
         notes=meeting.title[:240],
     )
+
+
+def hours_entry(attendance: Any) -> Investment:
+    meeting = attendance.meeting
+    return Investment(
+        user_id=attendance.user_id,
+        group=meeting.group,
+        kind=Investment.Kind.MEETING_HOURS,
+        hours=meeting_hours(meeting),
+        spent_on=meeting_day(meeting),
+        automatic=True,
+        attendance=attendance,
+        notes=meeting.title[:240],
+    )
+
+
+def _save(investment: Investment) -> Investment:
+    investment.save()
     rollups.apply(rollups.contributions_of_investment(investment))
     return investment
+
+
+# --- the live hooks -----------------------------------------------------------------------
+
+
+def on_payment(payment: Any) -> Investment:
+    return _save(payment_entry(payment))
+
+
+def on_ticket_paid(registration: Any) -> Investment | None:
+    """A ticket's payments, as one entry per registration that grows with each payment."""
+    payer_id = ticket_payer(registration)
+    if payer_id is None:
+        return None
+    existing = Investment.objects.select_for_update().filter(registration=registration).first()
+    if existing is None:
+        return _save(ticket_entry(registration, payer_id, timezone.localdate()))
+    old = rollups.contributions_of_investment(existing)
+    existing.amount_minor = registration.paid_minor
+    existing.save(update_fields=["amount_minor"])
+    existing.group = registration.meeting.group
+    rollups.apply(add=rollups.contributions_of_investment(existing), remove=old)
+    return existing
 
 
 def on_attendance(attendance: Any, before: str) -> None:
@@ -98,17 +127,7 @@ def on_attendance(attendance: Any, before: str) -> None:
     rollups.apply(add=add, remove=remove)
     hours = Investment.objects.filter(attendance=attendance).first()
     if attendance.status in ATTENDED and hours is None:
-        investment = Investment.objects.create(
-            user_id=attendance.user_id,
-            group=group,
-            kind=Investment.Kind.MEETING_HOURS,
-            hours=meeting_hours(meeting),
-            spent_on=day,
-            automatic=True,
-            attendance=attendance,
-            notes=meeting.title[:240],
-        )
-        rollups.apply(rollups.contributions_of_investment(investment))
+        _save(hours_entry(attendance))
     elif attendance.status not in ATTENDED and hours is not None:
         hours.group = group
         rollups.apply(remove=rollups.contributions_of_investment(hours))
@@ -138,61 +157,23 @@ def backfill() -> dict[str, int]:
     payments = Payment.objects.filter(investment__isnull=True).select_related(
         "invoice__membership", "invoice__group"
     )
-    new: list[Investment] = []
-    for payment in payments.iterator():
-        invoice = payment.invoice
-        new.append(
-            Investment(
-                user_id=invoice.membership.user_id,
-                group_id=invoice.group_id,
-                kind=Investment.Kind.DUES if invoice.kind == "dues" else Investment.Kind.FEE,
-                amount_minor=payment.amount_minor,
-                currency=invoice.currency,
-                spent_on=payment.received_on,
-                automatic=True,
-                payment=payment,
-                notes=invoice.number,
-            )
-        )
-        added["payments"] += 1
+    new = [payment_entry(payment) for payment in payments.iterator()]
+    added["payments"] = len(new)
     tickets = Registration.objects.filter(investment__isnull=True, paid_minor__gt=0).select_related(
         "meeting__group"
     )
     for registration in tickets.iterator():
         payer_id = ticket_payer(registration)
-        if payer_id is None:
-            continue
-        new.append(
-            Investment(
-                user_id=payer_id,
-                group_id=registration.meeting.group_id,
-                kind=Investment.Kind.TICKET,
-                amount_minor=registration.paid_minor,
-                currency=registration.meeting.group.currency,
-                spent_on=timezone.localdate(registration.created_at),
-                automatic=True,
-                registration=registration,
-                notes=registration.meeting.title[:240],
+        if payer_id is not None:
+            new.append(
+                ticket_entry(registration, payer_id, timezone.localdate(registration.created_at))
             )
-        )
-        added["tickets"] += 1
+            added["tickets"] += 1
     marks = Attendance.objects.filter(investment__isnull=True, status__in=ATTENDED).select_related(
         "meeting__group"
     )
     for attendance in marks.iterator():
-        meeting = attendance.meeting
-        new.append(
-            Investment(
-                user_id=attendance.user_id,
-                group_id=meeting.group_id,
-                kind=Investment.Kind.MEETING_HOURS,
-                hours=meeting_hours(meeting),
-                spent_on=meeting_day(meeting),
-                automatic=True,
-                attendance=attendance,
-                notes=meeting.title[:240],
-            )
-        )
+        new.append(hours_entry(attendance))
         added["hours"] += 1
     Investment.objects.bulk_create(new, batch_size=1000)
     return added
