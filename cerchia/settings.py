@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "cerchia.meetings",
     "cerchia.ballots",
     "cerchia.ledger",
+    "cerchia.insights",
     "cerchia.notices",
     "cerchia.api",
     "cerchia.demo",

@@ -37,6 +37,9 @@ urlpatterns = [
     path("", include("cerchia.meetings.urls")),
     # A chapter's weekly referral slips for its leaders (/groups/<slug>/slips/).
     path("", include("cerchia.ledger.urls_group")),
+    # Insights: /insights/ (my report), /advisor/, and per group /groups/<slug>/traffic-lights/,
+    # /health/, /organisation/, /events/funnel/.
+    path("", include("cerchia.insights.urls")),
     path("groups/", include("cerchia.groups.urls")),
     path("notices/", include("cerchia.notices.urls")),
     path("ledger/", include("cerchia.ledger.urls")),

@@ -19,6 +19,10 @@ from cerchia.groups.api import router as groups_router
 from cerchia.groups.api_evidence import router as evidence_router
 from cerchia.groups.api_retention import router as retention_router
 from cerchia.groups.services import GroupError
+from cerchia.insights.api_advisor import router as advisor_router
+from cerchia.insights.api_health import router as health_router
+from cerchia.insights.api_lights import router as lights_router
+from cerchia.insights.api_report import router as report_router
 from cerchia.ledger.api_investments import router as investments_router
 from cerchia.ledger.api_people import router as people_router
 from cerchia.ledger.api_referrals import router as referrals_router
@@ -92,3 +96,7 @@ api.add_router("/", meetings_router)
 api.add_router("/", referrals_router)
 api.add_router("/", people_router)
 api.add_router("/", investments_router)
+api.add_router("/", report_router)
+api.add_router("/", advisor_router)
+api.add_router("/", lights_router)
+api.add_router("/", health_router)

@@ -495,7 +495,46 @@ ROLLUP_COUNTERS = (
     "connections",
     "follow_ups_done",
     "money_minor",
+    "late",
+    "education",
+    "testimonials",
 )
+
+
+class Credit(models.Model):
+    """What a member did for the chapter besides referrals, as the traffic lights count it: an
+    education unit (a podcast, a book, a training module; BNI's CEU) or a testimonial given
+    for another member at a meeting."""
+
+    class Kind(models.TextChoices):
+        EDUCATION = "education", _("Education unit")
+        TESTIMONIAL = "testimonial", _("Testimonial")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="credits",
+    )
+    group = models.ForeignKey(
+        "groups.Group", verbose_name=_("group"), on_delete=models.CASCADE, related_name="credits"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    title = models.CharField(_("what"), max_length=200)
+    earned_on = models.DateField(_("date"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit")
+        verbose_name_plural = _("credits")
+        ordering = ["-earned_on", "-pk"]
+        indexes = [
+            models.Index(fields=["group", "earned_on"], name="credit_group_idx"),
+            models.Index(fields=["user", "earned_on"], name="credit_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.earned_on}"
 
 
 class Rollup(models.Model):
@@ -531,6 +570,9 @@ class Rollup(models.Model):
     follow_ups_done = models.IntegerField(default=0)
     money_minor = models.BigIntegerField(default=0)
     hours = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    late = models.IntegerField(default=0)
+    education = models.IntegerField(default=0)
+    testimonials = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("monthly rollup")

@@ -26,6 +26,7 @@ from cerchia.ledger.models import (
     ROLLUP_COUNTERS,
     ClosedBusiness,
     Connection,
+    Credit,
     Investment,
     OneToOne,
     Referral,
@@ -123,15 +124,30 @@ def contributions_of_investment(investment: Investment) -> list[Delta]:
     return [Delta(investment.user_id, investment.group, investment.spent_on, currency, values)]
 
 
-ATTENDANCE_COUNTER = {"present": "attended", "late": "attended", "absent": "absent"}
-ATTENDANCE_COUNTER["substitute"] = "substituted"
+ATTENDANCE_COUNTERS: dict[str, dict[str, int]] = {
+    "present": {"attended": 1},
+    "late": {"attended": 1, "late": 1},
+    "absent": {"absent": 1},
+    "substitute": {"substituted": 1},
+}
 
 
 def contributions_of_attendance(
     user_id: int, group: Group, day: datetime.date, status: str
 ) -> list[Delta]:
-    counter = ATTENDANCE_COUNTER.get(status)
-    return [Delta(user_id, group, day, values={counter: 1})] if counter else []
+    values = ATTENDANCE_COUNTERS.get(status)
+    return [Delta(user_id, group, day, values=dict(values))] if values else []
+
+
+CREDIT_COUNTER = {"education": "education", "testimonial": "testimonials"}
+
+
+def contributions_of_credit(credit: Credit) -> list[Delta]:
+    return [
+        Delta(
+            credit.user_id, credit.group, credit.earned_on, values={CREDIT_COUNTER[credit.kind]: 1}
+        )
+    ]
 
 
 def contributions_of_visit(inviter_id: int, group: Group, day: datetime.date) -> list[Delta]:
@@ -335,6 +351,14 @@ def _investments(acc: _Accumulator) -> None:
         acc.add(row["user_id"], row["group_id"], row["m"], "", {"hours": row["total"]})
 
 
+def _credits(acc: _Accumulator) -> None:
+    base = Credit.objects.annotate(m=TruncMonth("earned_on"))
+    for row in base.values("user_id", "group_id", "kind", "m").annotate(n=Count("pk")).order_by():
+        acc.add(
+            row["user_id"], row["group_id"], row["m"], "", {CREDIT_COUNTER[row["kind"]]: row["n"]}
+        )
+
+
 def _by_zone(acc: _Accumulator, qs: Any, user_field: str, values: dict[str, Any]) -> None:
     """Meeting facts count in the month of the meeting's local date (the group's zone)."""
     zones = qs.values_list("meeting__group__time_zone", flat=True).distinct().order_by()
@@ -361,6 +385,7 @@ def _attendance(acc: _Accumulator) -> None:
 
     for statuses, counter in (
         (["present", "late"], "attended"),
+        (["late"], "late"),
         (["absent"], "absent"),
         (["substitute"], "substituted"),
     ):
@@ -376,7 +401,7 @@ def _attendance(acc: _Accumulator) -> None:
 def rebuild(progress: Any = None) -> int:
     """Recompute every rollup row from the ledger; returns how many rows there are."""
     acc = _Accumulator()
-    steps = (_referrals, _closed, _one_to_ones, _connections, _investments, _attendance)
+    steps = (_referrals, _closed, _one_to_ones, _connections, _investments, _credits, _attendance)
     for number, step in enumerate(steps, 1):
         step(acc)
         if progress is not None:

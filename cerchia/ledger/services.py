@@ -25,6 +25,7 @@ from cerchia.ledger import rollups
 from cerchia.ledger.models import (
     ClosedBusiness,
     Connection,
+    Credit,
     Investment,
     OneToOne,
     Referral,
@@ -791,3 +792,41 @@ def delete_investment(investment: Investment, *, actor: User) -> None:
     rollups.apply(remove=rollups.contributions_of_investment(investment))
     record(actor, "ledger.investment.deleted", investment, {"kind": investment.kind})
     investment.delete()
+
+
+@transaction.atomic
+def record_credit(
+    user: User,
+    group: Group,
+    *,
+    kind: str,
+    title: str,
+    earned_on: datetime.date | None = None,
+) -> Credit:
+    """An education unit or a testimonial a member logs in a group they are active in."""
+    if kind not in Credit.Kind.values:
+        raise LedgerError(_("Choose an education unit or a testimonial."))
+    if group.is_informal or not rights_in(user, group).active_member:
+        raise LedgerError(_("You are not an active member of %(group)s.") % {"group": group.name})
+    title = _clean_text(title, 200)
+    if not title:
+        raise LedgerError(_("Say what it was (a book, a course, whom the testimonial was for)."))
+    credit = Credit.objects.create(
+        user=user,
+        group=group,
+        kind=kind,
+        title=title,
+        earned_on=_check_day(earned_on, _("A credit")),
+    )
+    rollups.apply(rollups.contributions_of_credit(credit))
+    record(user, "ledger.credit.created", credit, {"kind": kind})
+    return credit
+
+
+@transaction.atomic
+def delete_credit(credit: Credit, *, actor: User) -> None:
+    if credit.user_id != actor.pk:
+        raise LedgerError(_("Only its owner removes a credit."))
+    rollups.apply(remove=rollups.contributions_of_credit(credit))
+    record(actor, "ledger.credit.deleted", credit, {"kind": credit.kind})
+    credit.delete()

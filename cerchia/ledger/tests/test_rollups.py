@@ -238,7 +238,7 @@ def test_the_command_rebuilds_the_same_rollup_and_reports(world: World) -> None:
     lines = out.getvalue().strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"Rebuilt {len(kept)} rollup rows")
-    assert "step 1/6" in err.getvalue() and "step 6/6" in err.getvalue()
+    assert "step 1/7" in err.getvalue() and "step 7/7" in err.getvalue()
 
 
 def test_the_command_backfills_missing_automatic_entries(world: World) -> None:

@@ -1,0 +1,7 @@
+"""Insights API: health."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["insights"])
