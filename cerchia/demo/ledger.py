@@ -50,6 +50,7 @@ from django.db import connection as db
 from django.utils import timezone
 
 from cerchia.accounts.models import Profile, User
+from cerchia.demo.insights import build_credits, build_maria_profile
 from cerchia.dues.models import add_months
 from cerchia.groups.models import Group, Membership
 from cerchia.ledger import automatic, rollups
@@ -580,6 +581,9 @@ class _Habits:
     one_partner: dict[int, int]
     heat: dict[int, float]
     diligence: dict[int, float]
+    # Who gives generously and is never given anything back: the attrition risk chapter
+    # health points out.
+    unrewarded: set[int] = field(default_factory=set)
 
 
 def _habits(year: _Year, chapters: Sequence[Group], skip: set[int]) -> _Habits:
@@ -607,6 +611,11 @@ def _habits(year: _Year, chapters: Sequence[Group], skip: set[int]) -> _Habits:
             others = [u for u in veterans[4:] if year.sphere(u) == year.sphere(loyal)]
             habits.one_partner[loyal] = (others or veterans[4:])[0]
             habits.generosity[loyal] = 0.7
+        partners = set(habits.one_partner.values())
+        spare = [u for u in veterans[4:] if u not in partners]
+        if spare:  # no draw from rng: the rest of the year stays as it was
+            habits.generosity[spare[-1]], habits.pull[spare[-1]] = 1.4, 0.0
+            habits.unrewarded.add(spare[-1])
     return habits
 
 
@@ -616,6 +625,7 @@ def _receiver(
     if giver in habits.one_partner:
         partner = habits.one_partner[giver]
         return partner if partner in candidates else None
+    candidates = [c for c in candidates if c not in habits.unrewarded]
     if not candidates:
         return None
     same = [c for c in candidates if year.sphere(c) == year.sphere(giver)]
@@ -830,6 +840,7 @@ def _maria(
     friends: dict[str, int],
     *,
     reserved: set[int],
+    unrewarded: set[int],
 ) -> None:
     """Maria's year, as told at the top of this module. Those who pass all their referrals to
     one partner (``reserved``) pass none to her."""
@@ -857,7 +868,8 @@ def _maria(
             temperature=rng.randint(3, 5),
         )
     for day in sorted(rng.sample(days, min(26, len(days)))):
-        receiver = _pick(rng, year.active(chapter, day, without={maria}), MARIA_SPHERES, year)
+        others = year.active(chapter, day, without={maria, *unrewarded})
+        receiver = _pick(rng, others, MARIA_SPHERES, year)
         year.refer(chapter, maria, day, receiver=receiver, temperature=rng.randint(2, 5))
     thanks_day = days[len(days) // 2]
     partner = _pick(rng, year.active(chapter, thanks_day, without={maria}), MARIA_SPHERES, year)
@@ -1347,6 +1359,7 @@ def build_ledger(
         },
         persona_ids,
         reserved=set(habits.one_partner),
+        unrewarded=habits.unrewarded,
     )
     _investments(
         year,
@@ -1362,4 +1375,6 @@ def build_ledger(
     _complete_follow_ups(year)
     _save(year)
     _close_weeks(year, chapters)
+    build_credits(chapters, year.windows, habits.diligence, year.today, seed=rng.randrange(2**32))
+    build_maria_profile(maria)
     rollups.rebuild()
