@@ -19,8 +19,18 @@ Cerchia commands:
                        runs it daily)
   export-ledger --user EMAIL [--from DATE] [--to DATE]
                        one person's ledger as CSV on stdout, one row per entry
+  traffic-lights --group SLUG --format csv|json [--date DATE]
+                       a group's traffic lights on stdout, one record per active member
+  report --user EMAIL [--from DATE] [--to DATE] --format json|csv
+                       one person's report (where their business comes from) on stdout
+  advise --profile FILE.json
+                       the fit 0-100 of each kind of networking for a business profile,
+                       with reasons, as JSON on stdout
   rebuild-rollups      add missing automatic investments, then recompute the monthly
                        ledger rollups from the ledger (progress on stderr)
+  generate --chapters N --members-per-chapter M --weeks W --seed S [--organisation NAME]
+                       build a synthetic organisation for benchmarks by bulk inserts
+                       (COPY on PostgreSQL; progress on stderr, rows per table on stdout)
   migrate              create or update the database tables
   seed-demo            build the demo world only (idempotent)
   token create EMAIL   print a new API token for that user (the token alone on the last line)

@@ -1,7 +1,11 @@
-"""Insights pages: advisor (filled in by its owner)."""
+"""Insights pages: the advisor, open to everyone (/advisor/)."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from cerchia.insights import views_advisor
+
+urlpatterns = [
+    path("advisor/", views_advisor.advisor, name="advisor"),
+]

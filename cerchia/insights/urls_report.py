@@ -1,7 +1,11 @@
-"""Insights pages: report (filled in by its owner)."""
+"""Insights pages: the member report (/insights/)."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from cerchia.insights import views_report
+
+urlpatterns = [
+    path("insights/", views_report.report, name="report"),
+]

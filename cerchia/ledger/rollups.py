@@ -113,15 +113,19 @@ def contributions_of_connection(connection: Connection) -> list[Delta]:
 
 
 def contributions_of_investment(investment: Investment) -> list[Delta]:
-    values: dict[str, Any] = {}
+    """Money to the row of its currency, hours to the row of the group's currency (two rows
+    when an investment in another currency also took hours, as ``rebuild`` counts them)."""
+    out = []
+    user_id, group, day = investment.user_id, investment.group, investment.spent_on
     if investment.amount_minor:
-        values["money_minor"] = investment.amount_minor
+        out.append(
+            Delta(
+                user_id, group, day, investment.currency, {"money_minor": investment.amount_minor}
+            )
+        )
     if investment.hours:
-        values["hours"] = investment.hours
-    if not values:
-        return []
-    currency = investment.currency if investment.amount_minor else ""
-    return [Delta(investment.user_id, investment.group, investment.spent_on, currency, values)]
+        out.append(Delta(user_id, group, day, values={"hours": investment.hours}))
+    return out
 
 
 ATTENDANCE_COUNTERS: dict[str, dict[str, int]] = {

@@ -148,3 +148,24 @@ def test_a_member_who_left_cannot_receive_and_nothing_is_counted(cast: Cast) -> 
         )
     assert not Referral.objects.exists()
     assert not Rollup.objects.exists()
+
+
+def test_money_in_another_currency_and_hours_go_to_two_rows_like_a_rebuild(cast: Cast) -> None:
+    investment = services.record_investment(
+        cast.member,
+        kind="travel",
+        group=cast.group,
+        amount_minor=4200,
+        currency="CHF",
+        hours=Decimal("3.5"),
+        spent_on=TODAY,
+    )
+    assert row(cast.member, cast.group, currency="CHF").money_minor == 4200
+    assert row(cast.member, cast.group, currency="CHF").hours == 0
+    assert row(cast.member, cast.group).hours == Decimal("3.50")
+    kept = rollups.snapshot()
+    rollups.rebuild()
+    assert rollups.snapshot() == kept
+
+    services.delete_investment(investment, actor=cast.member)
+    assert not Rollup.objects.filter(user=cast.member).exists()
