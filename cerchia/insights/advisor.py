@@ -26,14 +26,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _l
 
-from cerchia.audit.services import record
 from cerchia.groups.kinds import Kind
 from cerchia.groups.models import Group, Membership
 from cerchia.insights.models import BusinessProfile
@@ -207,21 +205,6 @@ def saved_profile(user: Any) -> Profile | None:
         return None
     saved = BusinessProfile.objects.filter(user=user).first()
     return profile_from_model(saved) if saved is not None else None
-
-
-@transaction.atomic
-def save_business_profile(user: Any, profile: Profile) -> BusinessProfile:
-    """Keep ``profile`` as ``user``'s business profile (the advisor's prior for them)."""
-    fields = profile_as_dict(profile)
-    fields["hours_per_week"] = Decimal(str(profile.hours_per_week))
-    saved, created = BusinessProfile.objects.update_or_create(user=user, defaults=fields)
-    record(
-        user,
-        "insights.business_profile.created" if created else "insights.business_profile.updated",
-        saved,
-        profile_as_dict(profile),
-    )
-    return saved
 
 
 # --- rules as data ---------------------------------------------------------------------------

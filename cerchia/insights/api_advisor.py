@@ -16,9 +16,9 @@ from cerchia.insights.advisor import (
     fit,
     parse_profile,
     profile_as_dict,
-    save_business_profile,
     saved_profile,
 )
+from cerchia.insights.services import save_business_profile
 from cerchia.lib.http import ApiRequest
 
 router = Router(tags=["advisor"])

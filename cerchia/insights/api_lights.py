@@ -30,8 +30,8 @@ from cerchia.insights.scoring import (
     PRESETS,
     Resolved,
     rules_for_group,
-    set_scoring_rules,
 )
+from cerchia.insights.services import set_scoring_rules
 from cerchia.ledger import services as ledger_services
 from cerchia.ledger.models import Credit
 from cerchia.lib.http import ApiRequest

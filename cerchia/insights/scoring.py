@@ -26,13 +26,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from cerchia.audit.services import record
-from cerchia.groups.access import can_manage
 from cerchia.groups.models import MAX_DEPTH, Group, Kind
 from cerchia.insights.models import ScoringRules
 from cerchia.lib.money import format_money
@@ -651,43 +648,3 @@ def rules_for_group(group: Group) -> Resolved | None:
     chain = lineage(group)
     own = {r.group_id: r for r in ScoringRules.objects.filter(group_id__in=[g.pk for g in chain])}
     return resolve(group, own, chain)
-
-
-# --- saving them --------------------------------------------------------------------------
-
-
-@transaction.atomic
-def set_scoring_rules(
-    group: Group, *, actor: Any, preset: str, overrides: dict[str, Any] | None = None
-) -> ScoringRules:
-    """Choose ``group``'s table: a preset and overrides (validated). Administrators of the
-    group or of an organisation above it only; audited."""
-    if group.is_informal or not group.rules.accepts_members:
-        raise ScoringError(_("This group has no members to score."))
-    if not can_manage(actor, group):
-        raise PermissionDenied(_("Only the group's administrators may do this"))
-    overrides = overrides or {}
-    build_table(preset, overrides)
-    rules, created = ScoringRules.objects.update_or_create(
-        group=group, defaults={"preset": preset, "overrides": overrides, "updated_by": actor}
-    )
-    record(
-        actor,
-        "insights.scoring_rules.set",
-        rules,
-        {"group": group.pk, "preset": preset, "overrides": overrides, "created": created},
-    )
-    return rules
-
-
-@transaction.atomic
-def clear_scoring_rules(group: Group, *, actor: Any) -> bool:
-    """Drop ``group``'s own rules: it follows its organisation (or the default) again."""
-    if not can_manage(actor, group):
-        raise PermissionDenied(_("Only the group's administrators may do this"))
-    rules = ScoringRules.objects.filter(group=group).first()
-    if rules is None:
-        return False
-    record(actor, "insights.scoring_rules.cleared", rules, {"group": group.pk})
-    rules.delete()
-    return True

@@ -18,10 +18,10 @@ from cerchia.insights.advisor import (
     fit,
     parse_profile,
     rules_table,
-    save_business_profile,
     saved_profile,
 )
 from cerchia.insights.forms_advisor import AdvisorForm, initial_from
+from cerchia.insights.services import save_business_profile
 from cerchia.lib.http import HtmxRequest
 
 

@@ -38,10 +38,9 @@ from cerchia.insights.scoring import (
     PRESET_LABELS,
     PRESETS,
     ScoringError,
-    clear_scoring_rules,
     rules_for_group,
-    set_scoring_rules,
 )
+from cerchia.insights.services import clear_scoring_rules, set_scoring_rules
 from cerchia.ledger import services as ledger_services
 from cerchia.lib.http import AuthedRequest
 

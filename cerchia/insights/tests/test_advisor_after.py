@@ -23,8 +23,8 @@ from cerchia.insights.advisor import (
     measured_scores,
     months_covered,
     parse_profile,
-    save_business_profile,
 )
+from cerchia.insights.services import save_business_profile
 from cerchia.insights.tests.test_advisor_rules import base_profile
 
 END = datetime.date(2026, 3, 31)

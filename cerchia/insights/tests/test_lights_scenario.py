@@ -20,7 +20,7 @@ from cerchia.insights.lights import (
     rollup_counts,
     window_for,
 )
-from cerchia.insights.scoring import set_scoring_rules
+from cerchia.insights.services import set_scoring_rules
 from cerchia.ledger import rollups
 from cerchia.ledger.models import ClosedBusiness, Credit, OneToOne, Referral
 from cerchia.meetings.models import Attendance, Meeting, Registration, Visitor

@@ -18,7 +18,7 @@ from cerchia.conftest import Cast, add_member, make_user
 from cerchia.groups.models import Group, Membership
 from cerchia.groups.services import create_group
 from cerchia.insights.lights import chapter_lights, organisation_lights
-from cerchia.insights.scoring import set_scoring_rules
+from cerchia.insights.services import set_scoring_rules
 from cerchia.insights.tests.test_lights_scenario import TODAY, at_rome, referrals
 from cerchia.ledger import rollups
 

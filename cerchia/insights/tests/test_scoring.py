@@ -16,10 +16,9 @@ from cerchia.insights.scoring import (
     ScoringError,
     apply_overrides,
     build_table,
-    clear_scoring_rules,
     rules_for_group,
-    set_scoring_rules,
 )
+from cerchia.insights.services import clear_scoring_rules, set_scoring_rules
 
 # (preset, factor, measured value, the table's points). Rates are per week; absences, late
 # arrivals, training and TYFCB are totals over the 6 months; TYFCB in minor units.
