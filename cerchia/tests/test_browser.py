@@ -235,3 +235,66 @@ def test_a_visitor_registers_on_the_public_page_without_an_account(
     page.click("#ticket-link")
     page.wait_for_selector("svg")
     assert registration.code in page.content()
+
+
+def _fits_the_phone(page: Any) -> None:
+    """Nothing wider than the phone's screen: wide tables scroll inside their own box."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width}px wide on a 390px phone"
+
+
+def test_a_newcomer_asks_the_advisor_and_a_member_reads_the_report_on_a_phone(
+    page: Any, live_server: Any
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from cerchia.conftest import add_member
+    from cerchia.ledger import services as ledger
+
+    base = live_server.url
+    # Before signing up: international clients, no weekly meetings, at home online.
+    page.goto(f"{base}/advisor/")
+    answers = {
+        "clientele": "international",
+        "weekly_meetings_ok": "no",
+        "online_comfort": "5",
+        "deal_size": "large",
+        "b2b": "yes",
+        "competitors_for_overflow": "no",
+        "career_goals": "no",
+        "privacy_sensitivity": "2",
+    }
+    for name, value in answers.items():
+        page.check(f'#advisor-form input[name="{name}"][value="{value}"]')
+    page.fill("#advisor-form input[name=budget]", "1500")
+    page.fill("#advisor-form input[name=hours_per_week]", "3")
+    page.click("#advisor-form button[type=submit]")
+    page.wait_for_selector("#advisor-results")
+    chamber = page.locator("#fit-chamber").inner_text()
+    assert "immediate geographic community" in chamber
+    online = int(page.locator("#fit-online_community .report-figure").inner_text().split("/")[0])
+    chamber_fit = int(page.locator("#fit-chamber .report-figure").inner_text().split("/")[0])
+    assert online > chamber_fit
+    _fits_the_phone(page)
+
+    # A member with a year in a chapter reads where the business came from.
+    leader = make_user("leader@example.org", "Leo Leader", profession="accountant")
+    member = make_user("member@example.org", "Mia Member", profession="wedding_photographer")
+    chapter = create_group(
+        leader, name="Referral Bologna Centro", kind="lead_group", visibility="private"
+    )
+    add_member(chapter, member)
+    day = timezone.localdate() - datetime.timedelta(days=20)
+    referral = ledger.record_referral(
+        leader, group=chapter, receiver=member, prospect_name="Anna & Marco", given_on=day
+    )
+    ledger.record_closed_business(member, referral=referral, amount_minor=320_000, closed_on=day)
+    _log_in(page, base, "member@example.org")
+    page.goto(f"{base}/insights/")
+    page.wait_for_selector("#report-groups")
+    row = page.locator(f"#group-{chapter.slug}-EUR").inner_text()
+    assert "3,200.00" in row or "3.200,00" in row
+    assert "Referral Bologna Centro" in page.locator("#report-summary").inner_text()
+    _fits_the_phone(page)
