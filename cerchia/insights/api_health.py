@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from cerchia.insights import funnel
+from cerchia.insights.api_report import DateFilters
 from cerchia.insights.health import access_health, chapter_health
 from cerchia.ledger.selectors_ledger import check_range, parse_day
 from cerchia.lib.http import ApiRequest
@@ -141,12 +142,6 @@ class FunnelOut(Schema):
     my_totals: FunnelTotalsOut
 
 
-class FunnelFilters(Schema):
-    # Text, not dates: a bad date is a 400 with a sentence, like every other domain error.
-    date_from: str = Field("", alias="from")
-    date_to: str = Field("", alias="to")
-
-
 @router.get(
     "/groups/{group_id}/event-funnel",
     response=FunnelOut,
@@ -154,9 +149,7 @@ class FunnelFilters(Schema):
     summary="Events funnel: registered → checked in → connections → followed up, and cost "
     "per connection; from and to (YYYY-MM-DD, default the last 365 days)",
 )
-def event_funnel(
-    request: ApiRequest, group_id: int, filters: Query[FunnelFilters]
-) -> dict[str, Any]:
+def event_funnel(request: ApiRequest, group_id: int, filters: Query[DateFilters]) -> dict[str, Any]:
     rights = funnel.access_funnel(request.auth, group_id)
     start, end = funnel.default_period(timezone.localdate())
     start = parse_day(filters.date_from, _("from")) or start

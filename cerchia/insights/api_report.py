@@ -87,7 +87,7 @@ class ReportOut(Schema):
     geography: Geography
 
 
-class ReportFilters(Schema):
+class DateFilters(Schema):
     # Text, not dates: a bad date is a 400 with a sentence, like every other domain error.
     date_from: str = Field("", alias="from")
     date_to: str = Field("", alias="to")
@@ -100,7 +100,7 @@ class ReportFilters(Schema):
     summary="My report: where my business comes from, per group and kind, from and to "
     "(YYYY-MM-DD, inclusive, both optional)",
 )
-def report(request: ApiRequest, filters: Query[ReportFilters]) -> dict[str, Any]:
+def report(request: ApiRequest, filters: Query[DateFilters]) -> dict[str, Any]:
     start = parse_day(filters.date_from, _("from"))
     end = parse_day(filters.date_to, _("to"))
     check_range(start, end)
