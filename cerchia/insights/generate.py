@@ -12,7 +12,9 @@ Rows are made in Python from a random generator seeded per (seed, chapter), so a
 data depends on the seed, its number, the sizes and ``until`` only: the same arguments give the
 same rows on SQLite and PostgreSQL, and chapter 7 is the same whether 10 or 10,000 chapters are
 generated (the benchmarks compare databases of different sizes on the same members). They are
-written in bulk: ``COPY`` on PostgreSQL, ``executemany`` in large batches on SQLite, with the
+made week after week across all chapters, so the tables are in time order as real inserts
+would leave them (a member's rows spread over the table, not packed together), and written in
+bulk: binary ``COPY`` on PostgreSQL, ``executemany`` in large batches on SQLite, with the
 primary keys of referenced rows assigned here from a block reserved under a table lock. Every
 write happens in one transaction: a failure leaves nothing behind.
 
@@ -63,8 +65,8 @@ MEETING_HOURS = Decimal("1.50")
 # Never a valid hash: nobody signs in as a generated member (as ``make_password(None)``, but
 # the same every time, so two runs give the same rows).
 PASSWORD = UNUSABLE_PASSWORD_PREFIX + "generated"
-# Chapters written per round of COPY statements: bounds the memory held in Python.
-CHAPTERS_PER_BATCH = 200
+# Rows held in Python before a round of COPY statements.
+ROWS_PER_FLUSH = 500_000
 
 FIRST_NAMES = (
     "Alessandro", "Alice", "Andrea", "Anna", "Beatrice", "Carlo", "Chiara", "Davide", "Elena",
@@ -620,6 +622,24 @@ def _weighted(pairs: Sequence[tuple[str, float]], draw: float) -> str:
     return pairs[-1][0]
 
 
+@dataclass
+class Chapter:
+    """What a chapter's weeks are drawn from: its random generator (its state carries over
+    from week to week) and its members."""
+
+    number: int
+    rng: random.Random
+    group_id: int
+    city: str
+    days: list[datetime.date]
+    ids: list[int]
+    activity: list[float]
+    deals: list[float]
+    absent_below: list[float]
+    poisson_limit: list[float]
+    cumulative: list[float]
+
+
 class Generator:
     """Makes the rows of one chapter after another, handing out the primary keys."""
 
@@ -672,15 +692,11 @@ class Generator:
             (None, "insights.generated", "groups.group", str(self.org_id), arguments, created)
         )
 
-    def chapter_rows(self, number: int, batch: Batch) -> None:
-        """Everything of chapter ``number`` (1-based), from its own random generator.
-
-        The innermost loop runs once per member and week (7.8 million times for 10,000
-        chapters of 30 over 26 weeks), so it draws with ``random()`` and lookups rather than
-        ``choice``/``choices``/``randint``, which cost several times more."""
+    def chapter_start(self, number: int, batch: Batch) -> Chapter:
+        """Chapter ``number`` (1-based) and its members, from the chapter's own random
+        generator; its weeks follow with ``chapter_week``."""
         plan = self.plan
         rng = random.Random(f"cerchia-generate:{plan.seed}:{number}")  # noqa: S311 (test data)
-        rand = rng.random
         group_id = self.first_chapter + number - 1
         city = CITIES[(number - 1) % len(CITIES)][0]
         weekday = (number - 1) % 5  # chapters meet Monday to Friday
@@ -697,114 +713,137 @@ class Generator:
         members = self._members(number, rng, group_id, founded, first_day, batch)
         ids = [user_id for user_id, _a, _deal in members]
         activity = [a for _user_id, a, _deal in members]
-        deals = [deal for _user_id, _a, deal in members]
-        # The less active miss more meetings; referrals per week are Poisson(0.95 × activity).
-        absent_below = [0.02 + 0.08 * (1.8 - a) / 1.6 for a in activity]
-        poisson_limit = [math.exp(-0.95 * a) for a in activity]
-        cumulative = list(itertools.accumulate(activity))
-        size, others = len(ids), len(ids) - 1
         for user_id in ids:
             batch.investments.append(
                 (user_id, group_id, "dues", dues, CURRENCY, Decimal(0), first_day,
                  "Membership dues", False, None, _noon(first_day))
             )  # fmt: skip
+        return Chapter(
+            number=number,
+            rng=rng,
+            group_id=group_id,
+            city=city,
+            days=days,
+            ids=ids,
+            activity=activity,
+            deals=[deal for _user_id, _a, deal in members],
+            # The less active miss more meetings; referrals a week are Poisson(0.95 × activity).
+            absent_below=[0.02 + 0.08 * (1.8 - a) / 1.6 for a in activity],
+            poisson_limit=[math.exp(-0.95 * a) for a in activity],
+            cumulative=list(itertools.accumulate(activity)),
+        )
+
+    def chapter_week(self, chapter: Chapter, week: int, batch: Batch) -> None:
+        """Week ``week`` (0-based) of ``chapter``: its meeting, each member's attendance (and
+        hours), referrals (and closed business), one-to-one and credits, and the visitors.
+
+        The loop over members runs once per member and week (7.8 million times for 10,000
+        chapters of 30 over 26 weeks), so it draws with ``random()`` and lookups rather than
+        ``choice``/``choices``/``randint``, which cost several times more."""
+        plan = self.plan
+        rng, rand = chapter.rng, chapter.rng.random
+        number, group_id, city, ids = chapter.number, chapter.group_id, chapter.city, chapter.ids
+        activity, deals = chapter.activity, chapter.deals
+        absent_below, poisson_limit = chapter.absent_below, chapter.poisson_limit
+        cumulative = chapter.cumulative
+        size, others = len(ids), len(ids) - 1
+        day = chapter.days[week]
         attendance, investments = batch.attendance, batch.investments
         referrals, closed, one_to_ones = batch.referrals, batch.closed, batch.one_to_ones
         credits = batch.credits
         next_attendance, next_referral = self.next_id[Attendance], self.next_id[Referral]
-        for week, day in enumerate(days):
-            meeting_id = self._take(Meeting)
-            start = datetime.datetime.combine(day, datetime.time(7), tzinfo=self.zone)
-            start = start.astimezone(datetime.UTC)
-            end = start + datetime.timedelta(minutes=MEETING_MINUTES)
-            noon = _noon(day)
-            batch.meetings.append((meeting_id, group_id, start, end, city, noon))
-            batch.meeting_months.append((meeting_id, day.replace(day=1).isoformat()))
-            # The days after the meeting a deal may close or a one-to-one happen (never
-            # after ``until``), and their noons.
-            later, later_noon = self._days_after(day)
-            days_left = min(30, (plan.until - day).days)
-            for j in range(size):
-                user_id, a = ids[j], activity[j]
-                r = rand()
-                absent = absent_below[j]
-                if r < absent:
-                    status, substitute = "absent", ""
-                elif r < absent + 0.04:
-                    status, substitute = "substitute", "Substitute"
-                elif r < absent + 0.05:
-                    status, substitute = "medical", ""
-                elif r < absent + 0.09:
-                    status, substitute = "late", ""
-                else:
-                    status, substitute = "present", ""
-                attendance.append((next_attendance, meeting_id, user_id, status, substitute, end))
-                if r >= absent + 0.05:  # present or late
-                    investments.append(
-                        (user_id, group_id, "meeting_hours", 0, "", MEETING_HOURS, day,
-                         MEETING_TITLE, True, next_attendance, end)
-                    )  # fmt: skip
-                next_attendance += 1
-                # Knuth's Poisson draw, one referral per step.
-                p, limit = rand(), poisson_limit[j]
-                while p > limit:
-                    k = int(rand() * others)
-                    k += k >= j
-                    receiver = ids[k]
-                    first = FIRST_NAMES[int(rand() * len(FIRST_NAMES))]
-                    last = LAST_NAMES[int(rand() * len(LAST_NAMES))]
-                    kind = _weighted(REFERRAL_KINDS, rand())
-                    temperature = 1 + int(rand() * 5)
-                    if rand() < 0.3:
-                        outcome = "won"
-                        d = int(rand() * (days_left + 1))
-                        amount = max(5_000, round(deals[k] * math.exp(rng.gauss(0, 0.5)), -2))
-                        closed.append(
-                            (next_referral, group_id, user_id, receiver, int(amount), CURRENCY,
-                             "repeat" if rand() < 0.2 else "new", later[d], later_noon[d])
-                        )  # fmt: skip
-                    else:
-                        outcome = _weighted(OPEN_STATUSES, rand())
-                    referrals.append(
-                        (next_referral, group_id, user_id, receiver, kind, f"{first} {last}",
-                         f"{last} Srl", temperature, outcome,
-                         "Chose another supplier" if outcome == "lost" else "", day, noon, noon)
-                    )  # fmt: skip
-                    next_referral += 1
-                    p *= rand()
-                if rand() < 0.25 * a:
-                    d = min(1 + int(rand() * 4), days_left)
-                    k = int(rand() * others)
-                    k += k >= j
-                    one_to_ones.append((group_id, user_id, ids[k], later[d], noon, later_noon[d]))
-                if rand() < 0.2 * a:
-                    credits.append((user_id, group_id, "education", "Education unit", day, noon))
-                if rand() < 0.1 * a:
-                    credits.append(
-                        (user_id, group_id, "testimonial", "Testimonial at the meeting", day, noon)
-                    )
-            # Visitors: none to two a week, brought more often by the active.
+        meeting_id = self._take(Meeting)
+        start = datetime.datetime.combine(day, datetime.time(7), tzinfo=self.zone)
+        start = start.astimezone(datetime.UTC)
+        end = start + datetime.timedelta(minutes=MEETING_MINUTES)
+        noon = _noon(day)
+        batch.meetings.append((meeting_id, group_id, start, end, city, noon))
+        batch.meeting_months.append((meeting_id, day.replace(day=1).isoformat()))
+        # The days after the meeting a deal may close or a one-to-one happen (never
+        # after ``until``), and their noons.
+        later, later_noon = self._days_after(day)
+        days_left = min(30, (plan.until - day).days)
+        for j in range(size):
+            user_id, a = ids[j], activity[j]
             r = rand()
-            for n in range(0 if r < 0.45 else 1 if r < 0.85 else 2):
-                visitor_id = self._take(Visitor)
-                host = ids[min(size - 1, bisect.bisect_right(cumulative, rand() * cumulative[-1]))]
-                name = f"{_pick(FIRST_NAMES, rand())} {_pick(LAST_NAMES, rand())}"
-                email = f"visitor-{week + 1}-{n + 1}@gen{plan.seed}-{number}.example.invalid"
-                code = ((number - 1) * plan.weeks + week) * 2 + n
-                batch.visitors.append((visitor_id, group_id, name, email, host, noon))
-                batch.registrations.append(
-                    (meeting_id, visitor_id, host, name, email,
-                     "G" + _base32(plan.seed, 4) + _base32(code, 7), start, noon)
+            absent = absent_below[j]
+            if r < absent:
+                status, substitute = "absent", ""
+            elif r < absent + 0.04:
+                status, substitute = "substitute", "Substitute"
+            elif r < absent + 0.05:
+                status, substitute = "medical", ""
+            elif r < absent + 0.09:
+                status, substitute = "late", ""
+            else:
+                status, substitute = "present", ""
+            attendance.append((next_attendance, meeting_id, user_id, status, substitute, end))
+            if r >= absent + 0.05:  # present or late
+                investments.append(
+                    (user_id, group_id, "meeting_hours", 0, "", MEETING_HOURS, day,
+                     MEETING_TITLE, True, next_attendance, end)
                 )  # fmt: skip
-                followed = None
-                if rand() < 0.7:
-                    followed = day + datetime.timedelta(days=int(rand() * 11))
-                    if followed > plan.until:
-                        followed = None
-                batch.connections.append(
-                    (host, name, email, group_id, meeting_id, day,
-                     day + datetime.timedelta(days=7), followed, "done" if followed else "", noon)
+            next_attendance += 1
+            # Knuth's Poisson draw, one referral per step.
+            p, limit = rand(), poisson_limit[j]
+            while p > limit:
+                k = int(rand() * others)
+                k += k >= j
+                receiver = ids[k]
+                first = FIRST_NAMES[int(rand() * len(FIRST_NAMES))]
+                last = LAST_NAMES[int(rand() * len(LAST_NAMES))]
+                kind = _weighted(REFERRAL_KINDS, rand())
+                temperature = 1 + int(rand() * 5)
+                if rand() < 0.3:
+                    outcome = "won"
+                    d = int(rand() * (days_left + 1))
+                    amount = max(5_000, round(deals[k] * math.exp(rng.gauss(0, 0.5)), -2))
+                    closed.append(
+                        (next_referral, group_id, user_id, receiver, int(amount), CURRENCY,
+                         "repeat" if rand() < 0.2 else "new", later[d], later_noon[d])
+                    )  # fmt: skip
+                else:
+                    outcome = _weighted(OPEN_STATUSES, rand())
+                referrals.append(
+                    (next_referral, group_id, user_id, receiver, kind, f"{first} {last}",
+                     f"{last} Srl", temperature, outcome,
+                     "Chose another supplier" if outcome == "lost" else "", day, noon, noon)
                 )  # fmt: skip
+                next_referral += 1
+                p *= rand()
+            if rand() < 0.25 * a:
+                d = min(1 + int(rand() * 4), days_left)
+                k = int(rand() * others)
+                k += k >= j
+                one_to_ones.append((group_id, user_id, ids[k], later[d], noon, later_noon[d]))
+            if rand() < 0.2 * a:
+                credits.append((user_id, group_id, "education", "Education unit", day, noon))
+            if rand() < 0.1 * a:
+                credits.append(
+                    (user_id, group_id, "testimonial", "Testimonial at the meeting", day, noon)
+                )
+        # Visitors: none to two a week, brought more often by the active.
+        r = rand()
+        for n in range(0 if r < 0.45 else 1 if r < 0.85 else 2):
+            visitor_id = self._take(Visitor)
+            host = ids[min(size - 1, bisect.bisect_right(cumulative, rand() * cumulative[-1]))]
+            name = f"{_pick(FIRST_NAMES, rand())} {_pick(LAST_NAMES, rand())}"
+            email = f"visitor-{week + 1}-{n + 1}@gen{plan.seed}-{number}.example.invalid"
+            code = ((number - 1) * plan.weeks + week) * 2 + n
+            batch.visitors.append((visitor_id, group_id, name, email, host, noon))
+            batch.registrations.append(
+                (meeting_id, visitor_id, host, name, email,
+                 "G" + _base32(plan.seed, 4) + _base32(code, 7), start, noon)
+            )  # fmt: skip
+            followed = None
+            if rand() < 0.7:
+                followed = day + datetime.timedelta(days=int(rand() * 11))
+                if followed > plan.until:
+                    followed = None
+            batch.connections.append(
+                (host, name, email, group_id, meeting_id, day,
+                 day + datetime.timedelta(days=7), followed, "done" if followed else "", noon)
+            )  # fmt: skip
         self.next_id[Attendance], self.next_id[Referral] = next_attendance, next_referral
 
     def _days_after(
@@ -979,7 +1018,10 @@ def rollup_sql() -> str:
     facts = " UNION ALL ".join(sources)
     return (
         f"INSERT INTO {t[Rollup]} ({columns}) "  # noqa: S608 (quoted names only)
-        f"SELECT u, g, m, c, {sums} FROM ({facts}) facts GROUP BY u, g, m, c"
+        f"SELECT u, g, m, c, {sums} FROM ({facts}) facts GROUP BY u, g, m, c "
+        # In the order the rows would have been created: month by month, a chapter's
+        # members together.
+        "ORDER BY m, g, u, c"
     )
 
 
@@ -1033,12 +1075,28 @@ def generate(plan: Plan, progress: Callable[[str], None] | None = None) -> dict[
     batch = Batch()
     generator.organisation_rows(batch)
     written = 0
+
+    def flush() -> None:
+        nonlocal written
+        written += batch.size()
+        _flush(writer, tables, batch)
+
+    chapters = []
     for number in range(1, plan.chapters + 1):
-        generator.chapter_rows(number, batch)
-        if number % CHAPTERS_PER_BATCH == 0 or number == plan.chapters:
-            written += batch.size()
-            _flush(writer, tables, batch)
-            say(f"chapters {number:,}/{plan.chapters:,}: {written:,} rows")
+        chapters.append(generator.chapter_start(number, batch))
+        if batch.size() >= ROWS_PER_FLUSH:
+            flush()
+    flush()
+    say(f"{plan.chapters:,} chapters, {plan.chapters * plan.members:,} members")
+    # Week after week across the chapters, as the rows would arrive: the tables are in time
+    # order (a member's rows spread over the table), not one chapter's rows together.
+    for week in range(plan.weeks):
+        for chapter in chapters:
+            generator.chapter_week(chapter, week, batch)
+            if batch.size() >= ROWS_PER_FLUSH:
+                flush()
+        flush()
+        say(f"week {week + 1}/{plan.weeks}: {written:,} rows")
     if indexes:
         say(f"creating {len(indexes)} indexes again")
         _create_indexes(indexes)

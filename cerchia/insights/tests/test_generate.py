@@ -320,7 +320,7 @@ def test_tiny_organisation_has_exact_counts_and_real_references() -> None:
         "meetings.Registration": str(visits.count()),
         "meetings.Visitor": str(visits.count()),
     }
-    assert "chapters 2/2" in err and "monthly rollups" in err
+    assert "week 3/3" in err and "monthly rollups" in err
 
 
 def test_rollups_equal_a_rebuild_beside_other_data(cast: Any) -> None:
