@@ -812,9 +812,7 @@ def advice_for(
     slugs = list(per_group)
     groups = {
         g["slug"]: g
-        for g in Group.objects.filter(slug__in=slugs).values(
-            "slug", "kind", "currency", "created_at"
-        )
+        for g in Group.objects.filter(slug__in=slugs).values("slug", "kind", "currency")
     }
     memberships = {
         m["group__slug"]: m
