@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "cerchia.ballots",
     "cerchia.ledger",
     "cerchia.insights",
+    "cerchia.contacts",
+    "cerchia.community",
     "cerchia.notices",
     "cerchia.api",
     "cerchia.demo",

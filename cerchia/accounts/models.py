@@ -195,6 +195,80 @@ class Connection(models.Model):
         return f"{self.owner} → {self.other}"
 
 
+class Block(models.Model):
+    """``blocker`` blocks ``blocked``: no messages, no connection requests, and none of the
+    blocker's fields above "public" are shown to them."""
+
+    blocker = models.ForeignKey(
+        User, verbose_name=_("blocked by"), on_delete=models.CASCADE, related_name="blocks"
+    )
+    blocked = models.ForeignKey(
+        User, verbose_name=_("blocked"), on_delete=models.CASCADE, related_name="blocked_by"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_unique_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")), name="block_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class ConnectionRequest(models.Model):
+    """A request to connect; accepting it makes each a connection of the other. Outgoing
+    requests are capped per day (a group's rule); incoming ones are not."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    sender = models.ForeignKey(
+        User, verbose_name=_("from"), on_delete=models.CASCADE, related_name="requests_sent"
+    )
+    recipient = models.ForeignKey(
+        User, verbose_name=_("to"), on_delete=models.CASCADE, related_name="requests_received"
+    )
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    # Where it was made (a community, event or chapter), for the limits and the context.
+    group = models.ForeignKey(
+        "groups.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("connection request")
+        verbose_name_plural = _("connection requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "recipient"],
+                condition=models.Q(status="pending"),
+                name="connection_request_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(sender=models.F("recipient")),
+                name="connection_request_not_self",
+            ),
+        ]
+        indexes = [models.Index(fields=["sender", "created_at"], name="conn_request_sender_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.sender_id} → {self.recipient_id} ({self.status})"
+
+
 class ApiToken(models.Model):
     """A bearer token for the JSON API. Only its SHA-256 is stored."""
 
