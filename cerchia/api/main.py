@@ -13,6 +13,8 @@ from cerchia.accounts.services import AccountError
 from cerchia.api.auth import REQUIRED
 from cerchia.ballots.api import router as ballots_router
 from cerchia.ballots.services import BallotError
+from cerchia.community.errors import CommunityError
+from cerchia.contacts.errors import ContactsError
 from cerchia.dues.api import router as dues_router
 from cerchia.dues.services import DuesError
 from cerchia.groups.api import router as groups_router
@@ -73,6 +75,8 @@ def unauthorised(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(AgendaError)
 @api.exception_handler(AttendanceError)
 @api.exception_handler(MeetingError)
+@api.exception_handler(CommunityError)
+@api.exception_handler(ContactsError)
 def domain_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=400)
 

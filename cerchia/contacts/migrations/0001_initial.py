@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,116 +15,389 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(blank=True, max_length=120, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=120, verbose_name='last name')),
-                ('name', models.CharField(max_length=250, verbose_name='name')),
-                ('emails', models.JSONField(blank=True, default=list, verbose_name='emails')),
-                ('phones', models.JSONField(blank=True, default=list, verbose_name='phones')),
-                ('company', models.CharField(blank=True, max_length=200, verbose_name='company')),
-                ('title', models.CharField(blank=True, max_length=200, verbose_name='title')),
-                ('profile_url', models.URLField(blank=True, max_length=400, verbose_name='profile address')),
-                ('city', models.CharField(blank=True, max_length=120, verbose_name='city')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('tags', models.JSONField(blank=True, default=list, verbose_name='tags')),
-                ('relationship', models.CharField(choices=[('friend', 'Friend'), ('family', 'Family'), ('partner', 'Partner or spouse'), ('neighbour', 'Neighbour'), ('acquaintance', 'Acquaintance'), ('colleague', 'Colleague'), ('former_colleague', 'Former colleague'), ('client', 'Client'), ('vendor', 'Vendor or supplier'), ('mentor', 'Mentor'), ('classmate', 'Classmate or alumnus'), ('met', 'Met once'), ('other', 'Other')], default='acquaintance', max_length=20, verbose_name='relationship')),
-                ('closeness', models.PositiveSmallIntegerField(default=2, help_text='1 = barely know them, 5 = one of my closest.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='closeness')),
-                ('how_we_met', models.CharField(blank=True, max_length=300, verbose_name='how we met')),
-                ('source', models.CharField(choices=[('manual', 'Added by hand'), ('linkedin', 'LinkedIn'), ('google', 'Google Contacts'), ('vcard', 'vCard')], default='manual', max_length=10, verbose_name='source')),
-                ('connected_on', models.DateField(blank=True, null=True, verbose_name='connected on')),
-                ('stay_in_touch_days', models.PositiveIntegerField(blank=True, null=True, verbose_name='stay in touch every (days)')),
-                ('last_interaction_on', models.DateField(blank=True, null=True, verbose_name='last interaction')),
-                ('snoozed_until', models.DateField(blank=True, null=True, verbose_name='snoozed until')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('introduced_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='introduced', to='contacts.contact', verbose_name='introduced by')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='Cerchia member')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=120, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=120, verbose_name="last name"),
+                ),
+                ("name", models.CharField(max_length=250, verbose_name="name")),
+                ("emails", models.JSONField(blank=True, default=list, verbose_name="emails")),
+                ("phones", models.JSONField(blank=True, default=list, verbose_name="phones")),
+                ("company", models.CharField(blank=True, max_length=200, verbose_name="company")),
+                ("title", models.CharField(blank=True, max_length=200, verbose_name="title")),
+                (
+                    "profile_url",
+                    models.URLField(blank=True, max_length=400, verbose_name="profile address"),
+                ),
+                ("city", models.CharField(blank=True, max_length=120, verbose_name="city")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("tags", models.JSONField(blank=True, default=list, verbose_name="tags")),
+                (
+                    "relationship",
+                    models.CharField(
+                        choices=[
+                            ("friend", "Friend"),
+                            ("family", "Family"),
+                            ("partner", "Partner or spouse"),
+                            ("neighbour", "Neighbour"),
+                            ("acquaintance", "Acquaintance"),
+                            ("colleague", "Colleague"),
+                            ("former_colleague", "Former colleague"),
+                            ("client", "Client"),
+                            ("vendor", "Vendor or supplier"),
+                            ("mentor", "Mentor"),
+                            ("classmate", "Classmate or alumnus"),
+                            ("met", "Met once"),
+                            ("other", "Other"),
+                        ],
+                        default="acquaintance",
+                        max_length=20,
+                        verbose_name="relationship",
+                    ),
+                ),
+                (
+                    "closeness",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        help_text="1 = barely know them, 5 = one of my closest.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="closeness",
+                    ),
+                ),
+                (
+                    "how_we_met",
+                    models.CharField(blank=True, max_length=300, verbose_name="how we met"),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Added by hand"),
+                            ("linkedin", "LinkedIn"),
+                            ("google", "Google Contacts"),
+                            ("vcard", "vCard"),
+                        ],
+                        default="manual",
+                        max_length=10,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "connected_on",
+                    models.DateField(blank=True, null=True, verbose_name="connected on"),
+                ),
+                (
+                    "stay_in_touch_days",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="stay in touch every (days)"
+                    ),
+                ),
+                (
+                    "last_interaction_on",
+                    models.DateField(blank=True, null=True, verbose_name="last interaction"),
+                ),
+                (
+                    "snoozed_until",
+                    models.DateField(blank=True, null=True, verbose_name="snoozed until"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "introduced_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="introduced",
+                        to="contacts.contact",
+                        verbose_name="introduced by",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="Cerchia member",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact',
-                'verbose_name_plural': 'contacts',
-                'ordering': ['name', 'pk'],
+                "verbose_name": "contact",
+                "verbose_name_plural": "contacts",
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Interaction',
+            name="Interaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('call', 'Call'), ('meeting', 'Meeting'), ('message', 'Message'), ('email', 'Email'), ('one_to_one', 'One-to-one'), ('referral', 'Referral'), ('introduction', 'Introduction'), ('note', 'Note')], max_length=14, verbose_name='kind')),
-                ('happened_on', models.DateField(verbose_name='date')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('source', models.CharField(blank=True, max_length=60, verbose_name='source')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interactions', to='contacts.contact', verbose_name='contact')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("call", "Call"),
+                            ("meeting", "Meeting"),
+                            ("message", "Message"),
+                            ("email", "Email"),
+                            ("one_to_one", "One-to-one"),
+                            ("referral", "Referral"),
+                            ("introduction", "Introduction"),
+                            ("note", "Note"),
+                        ],
+                        max_length=14,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("happened_on", models.DateField(verbose_name="date")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("source", models.CharField(blank=True, max_length=60, verbose_name="source")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interactions",
+                        to="contacts.contact",
+                        verbose_name="contact",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'interaction',
-                'verbose_name_plural': 'interactions',
-                'ordering': ['-happened_on', '-pk'],
+                "verbose_name": "interaction",
+                "verbose_name_plural": "interactions",
+                "ordering": ["-happened_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Introduction',
+            name="Introduction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField(blank=True, verbose_name='why they should meet')),
-                ('a_answer', models.CharField(choices=[('waiting', 'Not answered yet'), ('accepted', 'Accepted'), ('declined', 'Declined')], default='waiting', max_length=10, verbose_name='first side')),
-                ('b_answer', models.CharField(choices=[('waiting', 'Not answered yet'), ('accepted', 'Accepted'), ('declined', 'Declined')], default='waiting', max_length=10, verbose_name='second side')),
-                ('a_token', models.CharField(max_length=64, unique=True)),
-                ('b_token', models.CharField(max_length=64, unique=True)),
-                ('status', models.CharField(choices=[('pending', 'Waiting for both sides'), ('accepted', 'Both accepted'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn')], default='pending', max_length=10, verbose_name='status')),
-                ('close_tie_warned', models.BooleanField(default=False, verbose_name='close-tie warning shown')),
-                ('outcome', models.CharField(blank=True, choices=[('', 'Not recorded'), ('good', 'Went well'), ('neutral', 'Nothing came of it'), ('bad', 'Went badly')], default='', max_length=10, verbose_name='outcome')),
-                ('outcome_note', models.TextField(blank=True, verbose_name='how it went')),
-                ('outcome_on', models.DateField(blank=True, null=True, verbose_name='outcome recorded on')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided')),
-                ('a_contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contacts.contact')),
-                ('a_member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('b_contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contacts.contact')),
-                ('b_member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='introductions_made', to=settings.AUTH_USER_MODEL, verbose_name='introduced by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="why they should meet")),
+                (
+                    "a_answer",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "Not answered yet"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                        ],
+                        default="waiting",
+                        max_length=10,
+                        verbose_name="first side",
+                    ),
+                ),
+                (
+                    "b_answer",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "Not answered yet"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                        ],
+                        default="waiting",
+                        max_length=10,
+                        verbose_name="second side",
+                    ),
+                ),
+                ("a_token", models.CharField(max_length=64, unique=True)),
+                ("b_token", models.CharField(max_length=64, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for both sides"),
+                            ("accepted", "Both accepted"),
+                            ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "close_tie_warned",
+                    models.BooleanField(default=False, verbose_name="close-tie warning shown"),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not recorded"),
+                            ("good", "Went well"),
+                            ("neutral", "Nothing came of it"),
+                            ("bad", "Went badly"),
+                        ],
+                        default="",
+                        max_length=10,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("outcome_note", models.TextField(blank=True, verbose_name="how it went")),
+                (
+                    "outcome_on",
+                    models.DateField(blank=True, null=True, verbose_name="outcome recorded on"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided")),
+                (
+                    "a_contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "a_member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "b_contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "b_member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="introductions_made",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="introduced by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'introduction',
-                'verbose_name_plural': 'introductions',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "introduction",
+                "verbose_name_plural": "introductions",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['owner', 'name'], name='contact_owner_name_idx'),
+            model_name="contact",
+            index=models.Index(fields=["owner", "name"], name="contact_owner_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(condition=models.Q(('stay_in_touch_days__isnull', False)), fields=['owner', 'last_interaction_on'], name='contact_stay_in_touch_idx'),
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("stay_in_touch_days__isnull", False)),
+                fields=["owner", "last_interaction_on"],
+                name="contact_stay_in_touch_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(('closeness__gte', 1), ('closeness__lte', 5)), name='contact_closeness_1_5'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closeness__gte", 1), ("closeness__lte", 5)),
+                name="contact_closeness_1_5",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(condition=models.Q(('profile_url', ''), _negated=True), fields=('owner', 'profile_url'), name='contact_unique_profile_url'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("profile_url", ""), _negated=True),
+                fields=("owner", "profile_url"),
+                name="contact_unique_profile_url",
+            ),
         ),
         migrations.AddIndex(
-            model_name='interaction',
-            index=models.Index(fields=['owner', '-happened_on'], name='interaction_owner_idx'),
+            model_name="interaction",
+            index=models.Index(fields=["owner", "-happened_on"], name="interaction_owner_idx"),
         ),
         migrations.AddConstraint(
-            model_name='interaction',
-            constraint=models.UniqueConstraint(condition=models.Q(('source', ''), _negated=True), fields=('contact', 'source', 'kind'), name='interaction_once_per_source'),
+            model_name="interaction",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source", ""), _negated=True),
+                fields=("contact", "source", "kind"),
+                name="interaction_once_per_source",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='introduction',
-            constraint=models.CheckConstraint(condition=models.Q(('a_contact__isnull', False), ('a_member__isnull', False), _connector='XOR'), name='introduction_one_first_side'),
+            model_name="introduction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("a_contact__isnull", False), ("a_member__isnull", False), _connector="XOR"
+                ),
+                name="introduction_one_first_side",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='introduction',
-            constraint=models.CheckConstraint(condition=models.Q(('b_contact__isnull', False), ('b_member__isnull', False), _connector='XOR'), name='introduction_one_second_side'),
+            model_name="introduction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("b_contact__isnull", False), ("b_member__isnull", False), _connector="XOR"
+                ),
+                name="introduction_one_second_side",
+            ),
         ),
     ]
