@@ -794,32 +794,41 @@ def _reason(
     return f"{first} {second} {third}"
 
 
-def advice_for(
-    user: Any,
-    by_group: list[dict[str, Any]],
-    start: datetime.date | None,
-    end: datetime.date | None,
-) -> list[dict[str, Any]]:
-    """One recommendation per group of the member report's ``by_group`` objects, in the order
-    the groups first appear. A group reported in several currencies is judged on its own
-    currency's object; the others are named in the reason."""
-    end = end or timezone.localdate()
-    per_group: dict[str, list[dict[str, Any]]] = {}
-    for item in by_group:
-        per_group.setdefault(item["group_slug"], []).append(item)
-    if not per_group:
-        return []
-    slugs = list(per_group)
-    groups = {
-        g["slug"]: g
-        for g in Group.objects.filter(slug__in=slugs).values("slug", "kind", "currency")
-    }
+def _groups_of(user: Any, slugs: list[str]) -> dict[str, dict[str, Any]]:
+    """The groups by slug, each with ``user``'s membership dates (None: no membership)."""
     memberships = {
         m["group__slug"]: m
         for m in Membership.objects.filter(user=user, group__slug__in=slugs).values(
             "group__slug", "joined_at", "created_at", "left_at"
         )
     }
+    return {
+        g["slug"]: {**g, "membership": memberships.get(g["slug"])}
+        for g in Group.objects.filter(slug__in=slugs).values("slug", "kind", "currency")
+    }
+
+
+def advice_for(
+    user: Any,
+    by_group: list[dict[str, Any]],
+    start: datetime.date | None,
+    end: datetime.date | None,
+    *,
+    groups: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """One recommendation per group of the member report's ``by_group`` objects, in the order
+    the groups first appear. A group reported in several currencies is judged on its own
+    currency's object; the others are named in the reason. ``groups`` (by slug: kind,
+    currency and the person's ``membership`` dates or None), when the report has read them
+    already, saves reading them again."""
+    end = end or timezone.localdate()
+    per_group: dict[str, list[dict[str, Any]]] = {}
+    for item in by_group:
+        per_group.setdefault(item["group_slug"], []).append(item)
+    if not per_group:
+        return []
+    if groups is None:
+        groups = _groups_of(user, list(per_group))
     profile = saved_profile(user)
     priors = {f["group_kind"]: f["fit"] for f in fit(profile)} if profile is not None else {}
 
@@ -830,7 +839,7 @@ def advice_for(
         own_currency = group.get("currency") or items[0]["currency"]
         item = next((i for i in items if i["currency"] == own_currency), items[0])
         others = sorted({i["currency"] for i in items} - {item["currency"]})
-        membership = memberships.get(slug)
+        membership = group.get("membership")
         if membership is not None:
             member_from = _day(membership["joined_at"] or membership["created_at"])
             member_until = _day(membership["left_at"])

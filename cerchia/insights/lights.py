@@ -899,8 +899,8 @@ def _member_on(day: datetime.date, tz: zoneinfo.ZoneInfo) -> Q:
 def organisation_lights(organisation: Group, today: datetime.date) -> list[ChapterRow]:
     """One row per chapter of ``organisation``: member colour counts and average score over
     the previous 6 complete months, size, growth, retention and referrals per member per
-    week. Reads the rollup, never the ledger's own tables; five queries whatever the number
-    of chapters (one statement scores every member of every chapter)."""
+    week. Reads the rollup, never the ledger's own tables; four queries whatever the number
+    of chapters (one statement scores every member of every chapter and sums the referrals)."""
     window = organisation_window(today)
     chapters_qs = chapters_of(organisation)
     chapters = list(chapters_qs.values("pk", "name", "slug", "parent_id").order_by("name", "pk"))
@@ -945,19 +945,8 @@ def organisation_lights(organisation: Group, today: datetime.date) -> list[Chapt
             branches[resolved.table].append(chapter_id)
     ordered = sorted(branches.items(), key=lambda item: -len(item[1]))
 
-    rows = _score_chapters(chapters_qs, window, ordered, unscored) if ordered else {}
+    rows = _score_chapters(list(by_id), window, ordered, unscored)
     stats = _membership_stats(chapters_qs, organisation, today)
-    referrals = {
-        row["group_id"]: row["n"] or 0
-        for row in Rollup.objects.filter(
-            group_id__in=chapters_qs.values("pk"),
-            month__gte=window.start,
-            month__lte=window.end.replace(day=1),
-        )
-        .values("group_id")
-        .annotate(n=Sum("referrals_given"))
-        .order_by()
-    }
     out = []
     for chapter in chapters:
         gid = chapter["pk"]
@@ -977,24 +966,37 @@ def organisation_lights(organisation: Group, today: datetime.date) -> list[Chapt
                 members_now=stat.get("now", 0),
                 members_12_months_ago=stat.get("then12", 0),
                 retained=stat.get("retained", 0),
-                referrals=referrals.get(gid, 0),
+                referrals=int(scored.get("referrals") or 0),
                 weeks=window.days / 7,
             )
         )
     return out
 
 
+def _id_in(column: str, ids: list[int]) -> tuple[str, list[Any]]:
+    """``column`` among ``ids``: one array parameter on PostgreSQL (a plan that does not
+    grow with 10,000 chapters), a list of parameters elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [ids]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
 def _score_chapters(
-    chapters_qs: QuerySet[Group],
+    chapter_ids: list[int],
     window: Window,
     branches: list[tuple[Table, list[int]]],
     unscored: list[int],
 ) -> dict[int, dict[str, Any]]:
-    """Colour counts and average score per chapter in one statement: each active member's
-    countable days and rollup sums, their score under their chapter's table, their colour."""
+    """Colour counts, average score and referrals given per chapter in one statement: each
+    member's rollup sums over the window (read once), each active member's countable days,
+    score under their chapter's table and colour; the referrals of every member, past ones
+    included."""
     quote = connection.ops.quote_name
     adapt = connection.ops.adapt_datefield_value
-    chapter_sql, chapter_params = chapters_qs.order_by().values("pk").query.sql_with_params()
+    if not chapter_ids:
+        return {}
+    member_in, member_in_params = _id_in("m.group_id", chapter_ids)
+    rollup_in, rollup_in_params = _id_in("r.group_id", chapter_ids)
     days_sql, days_params = _sql_days(window)
     membership, group, rollup = (
         quote(Membership._meta.db_table),
@@ -1038,11 +1040,14 @@ def _score_chapters(
         score_params += [*ids, *params]
         table_parts.append(f"WHEN s.group_id IN ({marks}) THEN {index}")
         table_params += ids
-    fallback_sql, fallback_params = _sql_score(branches[0][0])
-    score_sql = (
-        f"CASE {' '.join(score_parts)} ELSE {fallback_sql} END" if score_parts else fallback_sql
-    )
-    score_params += fallback_params
+    if branches:
+        fallback_sql, fallback_params = _sql_score(branches[0][0])
+        score_sql = (
+            f"CASE {' '.join(score_parts)} ELSE {fallback_sql} END" if score_parts else fallback_sql
+        )
+        score_params += fallback_params
+    else:  # no chapter has a rule table: nobody is scored, the referrals still count
+        score_sql, score_params = "CAST(NULL AS DOUBLE PRECISION)", []
     table_sql = f"CASE {' '.join(table_parts)} ELSE 0 END" if table_parts else "0"
     colour_parts: list[str] = []
     colour_params: list[Any] = []
@@ -1056,48 +1061,60 @@ def _score_chapters(
     # Only quoted table names and SQL generated here from the rule table are spliced in;
     # every value (bounds, points, ids, dates) is a parameter.
     sql = f"""
-        WITH d AS MATERIALIZED (
+        WITH r AS MATERIALIZED (
+            SELECT r.group_id, r.user_id, {sums}
+            FROM {rollup} r JOIN {group} g ON g.id = r.group_id
+            WHERE r.month >= %s AND r.month <= %s AND {rollup_in}
+            GROUP BY r.group_id, r.user_id
+        ),
+        d AS MATERIALIZED (
             SELECT m.group_id, m.user_id, {days_sql} AS days
             FROM {membership} m JOIN {group} g ON g.id = m.group_id
-            WHERE m.status = %s AND m.group_id IN ({chapter_sql})
+            WHERE m.status = %s AND {member_in}
         ),
         s AS MATERIALIZED (
             SELECT d.group_id, d.days, CASE WHEN d.days > 0 THEN d.days ELSE 1 END AS divisor,
                    {coalesced}
-            FROM d LEFT JOIN (
-                SELECT r.group_id, r.user_id, {sums}
-                FROM {rollup} r JOIN {group} g ON g.id = r.group_id
-                WHERE r.month >= %s AND r.month <= %s AND r.group_id IN ({chapter_sql})
-                GROUP BY r.group_id, r.user_id
-            ) r ON r.group_id = d.group_id AND r.user_id = d.user_id
+            FROM d LEFT JOIN r ON r.group_id = d.group_id AND r.user_id = d.user_id
         ),
         t AS MATERIALIZED (
             SELECT s.group_id, s.days, {table_sql} AS tbl, {score_sql} AS score FROM s
-        )
-        SELECT c.group_id,
-               SUM(CASE WHEN c.colour = 'green' THEN 1 ELSE 0 END) AS green,
-               SUM(CASE WHEN c.colour = 'amber' THEN 1 ELSE 0 END) AS amber,
-               SUM(CASE WHEN c.colour = 'red' THEN 1 ELSE 0 END) AS red,
-               SUM(CASE WHEN c.colour = 'grey' THEN 1 ELSE 0 END) AS grey,
-               SUM(CASE WHEN c.colour IS NULL THEN 1 ELSE 0 END) AS unscored,
-               AVG(CASE WHEN c.colour IS NOT NULL THEN c.score END) AS average
-        FROM (
+        ),
+        c AS (
             SELECT t.group_id, t.score,
                    CASE WHEN t.days <= 0 OR t.score IS NULL THEN NULL
                         {" ".join(colour_parts)} END AS colour
             FROM t
-        ) c
-        GROUP BY c.group_id
+        )
+        SELECT x.group_id, SUM(x.green) AS green, SUM(x.amber) AS amber, SUM(x.red) AS red,
+               SUM(x.grey) AS grey, SUM(x.unscored) AS unscored,
+               SUM(x.score_sum) / NULLIF(SUM(x.scored), 0) AS average,
+               SUM(x.referrals) AS referrals
+        FROM (
+            SELECT c.group_id,
+                   CASE WHEN c.colour = 'green' THEN 1 ELSE 0 END AS green,
+                   CASE WHEN c.colour = 'amber' THEN 1 ELSE 0 END AS amber,
+                   CASE WHEN c.colour = 'red' THEN 1 ELSE 0 END AS red,
+                   CASE WHEN c.colour = 'grey' THEN 1 ELSE 0 END AS grey,
+                   CASE WHEN c.colour IS NULL THEN 1 ELSE 0 END AS unscored,
+                   CASE WHEN c.colour IS NOT NULL THEN c.score ELSE 0 END AS score_sum,
+                   CASE WHEN c.colour IS NOT NULL THEN 1 ELSE 0 END AS scored,
+                   0 AS referrals
+            FROM c
+            UNION ALL
+            SELECT r.group_id, 0, 0, 0, 0, 0, 0, 0, r.referrals FROM r
+        ) x
+        GROUP BY x.group_id
     """  # noqa: S608
     # The CTEs materialise each member's row once: the score's many CASE branches then read
     # plain columns (and PostgreSQL does not inline them into every reference).
     params = [
-        *days_params,
-        Membership.Status.ACTIVE.value,
-        *chapter_params,
         adapt(window.start),
         adapt(window.end.replace(day=1)),
-        *chapter_params,
+        *rollup_in_params,
+        *days_params,
+        Membership.Status.ACTIVE.value,
+        *member_in_params,
         *table_params,
         *score_params,
         *colour_params,

@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import json
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cerchia.accounts.models import Profile
+from cerchia.accounts.models import Profile, User
 from cerchia.accounts.privacy import can_see
 from cerchia.accounts.selectors import reach_map
-from cerchia.groups.models import Group, Kind
+from cerchia.groups.models import Group, Kind, Membership
 from cerchia.ledger.models import ClosedBusiness, Connection, Investment, Referral, Rollup
 from cerchia.ledger.selectors_ledger import check_range, parse_day
 
@@ -170,83 +171,146 @@ class _Bucket:
         self.sums[name] += value or 0
 
 
-def _dated(field_name: str, start: datetime.date | None, end: datetime.date | None) -> Q:
-    q = Q()
-    if start is not None:
-        q &= Q(**{f"{field_name}__gte": start})
-    if end is not None:
-        q &= Q(**{f"{field_name}__lte": end})
-    return q
-
-
 # --- per group and per kind ----------------------------------------------------------------
+
+
+def _day_filter(
+    column: str, start: datetime.date | None, end: datetime.date | None
+) -> tuple[str, list[Any]]:
+    """`` AND column >= %s AND column <= %s`` for the bounds given, with their parameters."""
+    sql, params = "", []
+    for op, day in ((">=", start), ("<=", end)):
+        if day is not None:
+            sql += f" AND {column} {op} %s"
+            params.append(connection.ops.adapt_datefield_value(day))
+    return sql, params
+
+
+# The report's sums, one SELECT per source on the person's own index (names from the models,
+# values as parameters): (SQL, date column, parameters before the person's id).
+_SUMS: tuple[tuple[str, ...], ...] = (
+    (
+        "SELECT 'given', group_id, '', COUNT(*), 0, 0 FROM {referral} "
+        "WHERE giver_id = %s{dates} GROUP BY group_id",
+        "given_on",
+    ),
+    (
+        "SELECT 'received', group_id, '', COUNT(*), SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), "
+        "0 FROM {referral} WHERE receiver_id = %s{dates} GROUP BY group_id",
+        "given_on",
+        Referral.Status.WON.value,
+    ),
+    (
+        "SELECT 'closed_received', group_id, currency, SUM(amount_minor), 0, 0 FROM {closed} "
+        "WHERE receiver_id = %s{dates} GROUP BY group_id, currency",
+        "closed_on",
+    ),
+    (
+        "SELECT 'closed_given', group_id, currency, SUM(amount_minor), 0, 0 FROM {closed} "
+        "WHERE giver_id = %s{dates} GROUP BY group_id, currency",
+        "closed_on",
+    ),
+    (
+        "SELECT 'connections', group_id, '', COUNT(*), "
+        "SUM(CASE WHEN followed_up_on IS NOT NULL THEN 1 ELSE 0 END), 0 "
+        "FROM {connection} WHERE owner_id = %s{dates} GROUP BY group_id",
+        "met_on",
+    ),
+    (
+        "SELECT 'invested', group_id, currency, SUM(amount_minor), 0, SUM(hours) "
+        "FROM {investment} WHERE user_id = %s{dates} GROUP BY group_id, currency",
+        "spent_on",
+    ),
+)
 
 
 def _ledger_sums(
     user: Any, start: datetime.date | None, end: datetime.date | None
 ) -> list[tuple[str, int | None, str, dict[str, Any]]]:
     """(what, group id, currency or "" for the group's, values) from one aggregate per source,
-    each on the person's own index (giver/receiver/owner/user + date)."""
+    each on the person's own index (giver/receiver/owner/user + date), sent as one statement:
+    the report is asked for often, and one statement costs the ORM one compilation."""
+    tables = {
+        "referral": Referral._meta.db_table,
+        "closed": ClosedBusiness._meta.db_table,
+        "connection": Connection._meta.db_table,
+        "investment": Investment._meta.db_table,
+    }
+    parts: list[str] = []
+    params: list[Any] = []
+    for sql, column, *args in _SUMS:
+        dates, day_params = _day_filter(column, start, end)
+        parts.append(sql.format(dates=dates, **tables))
+        params.extend([*args, user.pk, *day_params])
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+
     found: list[tuple[str, int | None, str, dict[str, Any]]] = []
-    referrals = Referral.objects.filter(_dated("given_on", start, end)).order_by()
-    given = referrals.filter(giver=user).values("group_id").annotate(n=Count("pk"))
-    found.extend(("given", row["group_id"], "", {"referrals_given": row["n"]}) for row in given)
-    received = (
-        referrals.filter(receiver=user)
-        .values("group_id")
-        .annotate(n=Count("pk"), won=Count("pk", filter=Q(status=Referral.Status.WON)))
-    )
-    for row in received:
-        values = {"referrals_received": row["n"], "referrals_won": row["won"]}
-        found.append(("received", row["group_id"], "", values))
-
-    closed = ClosedBusiness.objects.filter(_dated("closed_on", start, end)).order_by()
-    for side, name in (
-        ("receiver", "closed_business_received_minor"),
-        ("giver", "closed_business_given_minor"),
-    ):
-        rows = (
-            closed.filter(**{side: user})
-            .values("group_id", "currency")
-            .annotate(total=Sum("amount_minor"))
-        )
-        found.extend(
-            ("closed", row["group_id"], row["currency"], {name: row["total"]}) for row in rows
-        )
-
-    connections = (
-        Connection.objects.filter(owner=user)
-        .filter(_dated("met_on", start, end))
-        .order_by()
-        .values("group_id")
-        .annotate(n=Count("pk"), done=Count("pk", filter=Q(followed_up_on__isnull=False)))
-    )
-    for row in connections:
-        values = {"connections": row["n"], "follow_ups_done": row["done"]}
-        found.append(("connections", row["group_id"], "", values))
-
-    investments = (
-        Investment.objects.filter(user=user)
-        .filter(_dated("spent_on", start, end))
-        .order_by()
-        .values("group_id", "currency")
-        .annotate(money=Sum("amount_minor"), hours=Sum("hours"))
-    )
-    for row in investments:
-        if row["money"]:
-            found.append(("money", row["group_id"], row["currency"], {"money_minor": row["money"]}))
-        if row["hours"]:
-            found.append(("hours", row["group_id"], "", {"hours": Decimal(row["hours"])}))
+    for what, group_id, currency, first, second, hours in rows:
+        first, second = int(first or 0), int(second or 0)
+        if what == "given":
+            found.append((what, group_id, "", {"referrals_given": first}))
+        elif what == "received":
+            values = {"referrals_received": first, "referrals_won": second}
+            found.append((what, group_id, "", values))
+        elif what == "closed_received":
+            found.append((what, group_id, currency, {"closed_business_received_minor": first}))
+        elif what == "closed_given":
+            found.append((what, group_id, currency, {"closed_business_given_minor": first}))
+        elif what == "connections":
+            found.append((what, group_id, "", {"connections": first, "follow_ups_done": second}))
+        else:
+            if first:
+                found.append(("money", group_id, currency, {"money_minor": first}))
+            if hours:
+                # SQLite sums the decimal column as a float: back to the column's 2 decimals.
+                found.append(("hours", group_id, "", {"hours": _exact_hours(hours)}))
     return found
+
+
+def _exact_hours(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(_HOURS, ROUND_HALF_UP)
+
+
+_GROUPS_SQL = (
+    "SELECT g.id, g.slug, g.name, g.kind, g.currency, g.owner_id, "
+    "m.joined_at, m.created_at, m.left_at FROM {group} g "
+    "LEFT JOIN {membership} m ON m.group_id = g.id AND m.user_id = %s "
+    "WHERE g.id IN ({ids}) OR (g.kind = %s AND g.owner_id = %s)"
+)
+_GROUP_KEYS = ("pk", "slug", "name", "kind", "currency", "owner_id")
+_MEMBERSHIP_KEYS = ("joined_at", "created_at", "left_at")
+
+
+def _aware(moment: Any) -> Any:
+    """A raw datetime as the ORM gives it (SQLite's come back naive, in UTC)."""
+    if moment is not None and timezone.is_naive(moment):
+        return timezone.make_aware(moment, datetime.UTC)
+    return moment
 
 
 def _groups(user: Any, group_ids: set[int]) -> tuple[dict[int, dict[str, Any]], dict[str, Any]]:
     """The groups the sums name, and the person's informal network (read, never created: a
-    report writes nothing) — in one query."""
-    rows = Group.objects.filter(Q(pk__in=group_ids) | Q(kind=Kind.INFORMAL, owner=user)).values(
-        "pk", "slug", "name", "kind", "currency", "owner_id"
+    report writes nothing), each with the person's membership dates (the advisor weighs the
+    months they cover) — in one statement."""
+    ids = sorted(group_ids) or [0]
+    sql = _GROUPS_SQL.format(
+        group=Group._meta.db_table,
+        membership=Membership._meta.db_table,
+        ids=", ".join(["%s"] * len(ids)),
     )
-    by_id: dict[int, dict[str, Any]] = {row["pk"]: dict(row) for row in rows}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, *ids, Kind.INFORMAL.value, user.pk])
+        rows = cursor.fetchall()
+    by_id: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        group = dict(zip(_GROUP_KEYS, row[:6], strict=True))
+        dates = [_aware(moment) for moment in row[6:]]
+        group["membership"] = (
+            dict(zip(_MEMBERSHIP_KEYS, dates, strict=True)) if dates[1] is not None else None
+        )
+        by_id[group["pk"]] = group
     informal: dict[str, Any] | None = next(
         (
             row
@@ -263,6 +327,7 @@ def _groups(user: Any, group_ids: set[int]) -> tuple[dict[int, dict[str, Any]], 
             "name": "",
             "kind": Kind.INFORMAL.value,
             "currency": Group._meta.get_field("currency").get_default(),
+            "membership": None,
         }
     return by_id, informal
 
@@ -279,6 +344,13 @@ def by_group_and_kind(
     """``by_group``: one object per group and currency the person has entries in over the
     period (counts and hours in the group's currency); ``by_kind``: the same summed over the
     groups of each kind, per currency."""
+    by_group, by_kind, _groups_by_slug = _by_group_and_kind(user, start, end)
+    return by_group, by_kind
+
+
+def _by_group_and_kind(
+    user: Any, start: datetime.date | None, end: datetime.date | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, dict[str, Any]]]:
     found = _ledger_sums(user, start, end)
     by_id, informal = _groups(user, {gid for _w, gid, _c, _v in found if gid is not None})
     buckets: dict[tuple[Any, str], _Bucket] = {}
@@ -328,7 +400,8 @@ def by_group_and_kind(
             kinds.items(), key=lambda item: (KIND_ORDER.get(item[0][0], 99), item[0][1])
         )
     ]
-    return by_group, by_kind
+    groups_by_slug = {bucket.group["slug"]: bucket.group for bucket in buckets.values()}
+    return by_group, by_kind, groups_by_slug
 
 
 # --- trend ---------------------------------------------------------------------------------
@@ -343,28 +416,32 @@ def _months(first: datetime.date, last: datetime.date) -> list[datetime.date]:
     return months
 
 
+_TREND_SQL = (
+    "SELECT month, currency, SUM(referrals_received), SUM(referrals_given), "
+    "SUM(closed_received_minor), SUM(money_minor), SUM(hours) FROM {rollup} "
+    "WHERE user_id = %s{dates} GROUP BY month, currency"
+)
+_TREND_KEYS = ("month", "currency", *TREND_FIELDS)
+
+
 def trend(
     user: Any, start: datetime.date | None, end: datetime.date | None, today: datetime.date
 ) -> list[dict[str, Any]]:
     """Per month the period touches (whole months, from the rollup) and per currency: the
     referrals received and given, the closed business received, the money and the hours.
     Months without entries are zeros; no entries at all is an empty list."""
-    rows = Rollup.objects.filter(user=user)
-    if start is not None:
-        rows = rows.filter(month__gte=start.replace(day=1))
-    if end is not None:
-        rows = rows.filter(month__lte=end.replace(day=1))
-    sums = list(
-        rows.order_by()
-        .values("month", "currency")
-        .annotate(
-            referrals_received=Sum("referrals_received"),
-            referrals_given=Sum("referrals_given"),
-            closed_business_received_minor=Sum("closed_received_minor"),
-            money_minor=Sum("money_minor"),
-            hours=Sum("hours"),
+    first_month = start.replace(day=1) if start is not None else None
+    last_month = end.replace(day=1) if end is not None else None
+    dates, params = _day_filter("month", first_month, last_month)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TREND_SQL.format(rollup=Rollup._meta.db_table, dates=dates), [user.pk, *params]
         )
-    )
+        sums = [dict(zip(_TREND_KEYS, row, strict=True)) for row in cursor.fetchall()]
+    for row in sums:
+        for name in TREND_FIELDS[:-1]:
+            row[name] = int(row[name] or 0)  # PostgreSQL sums bigints as numeric
+        row["hours"] = _exact_hours(row["hours"] or 0)
     if not sums:
         return []
     found = {(row["month"], row["currency"]): row for row in sums}
@@ -398,26 +475,45 @@ def _city_key(city: str) -> str:
     return " ".join(city.split()).casefold()
 
 
+# The referrals received per giver and kind of group, with each giver's city, visibility and
+# whether the account is active; then the person's own profile (count 0).
+_GEOGRAPHY_SQL = (
+    "SELECT c.giver_id, c.kind, c.n, p.city, p.visibility, u.is_active FROM ("
+    "SELECT r.giver_id, g.kind, COUNT(*) AS n FROM {referral} r "
+    "LEFT JOIN {group} g ON g.id = r.group_id WHERE r.receiver_id = %s{dates} "
+    "GROUP BY r.giver_id, g.kind) c "
+    "JOIN {user} u ON u.id = c.giver_id LEFT JOIN {profile} p ON p.user_id = c.giver_id "
+    "UNION ALL SELECT p.user_id, NULL, 0, p.city, p.visibility, u.is_active FROM {profile} p "
+    "JOIN {user} u ON u.id = p.user_id WHERE p.user_id = %s"
+)
+
+
 def geography(user: Any, start: datetime.date | None, end: datetime.date | None) -> dict[str, Any]:
     """Where the referrals received over the period come from: counts by the giver's city,
     counted only where the person may see that giver's city under the giver's own profile
     visibility (the "location" field); hidden or missing → "unknown". ``local_share`` is the
     share from the person's own city (None without a city of their own, or without
     referrals); ``by_kind`` shows it per kind of group (a chamber's local reach)."""
-    counts = list(
-        Referral.objects.filter(receiver=user)
-        .filter(_dated("given_on", start, end))
-        .order_by()
-        .values("giver_id", "group__kind")
-        .annotate(n=Count("pk"))
+    dates, params = _day_filter("r.given_on", start, end)
+    sql = _GEOGRAPHY_SQL.format(
+        referral=Referral._meta.db_table,
+        group=Group._meta.db_table,
+        profile=Profile._meta.db_table,
+        user=User._meta.db_table,
+        dates=dates,
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, *params, user.pk])
+        rows = cursor.fetchall()
+    counts: list[dict[str, Any]] = []
+    profiles: dict[int, dict[str, Any]] = {}
+    for person_id, kind, n, city, visibility, is_active in rows:
+        if isinstance(visibility, str):
+            visibility = json.loads(visibility)
+        profiles[person_id] = {"city": city, "visibility": visibility, "user__is_active": is_active}
+        if person_id != user.pk:  # a referral's giver is never its receiver
+            counts.append({"giver_id": person_id, "group__kind": kind, "n": n})
     giver_ids = {row["giver_id"] for row in counts}
-    profiles: dict[int, dict[str, Any]] = {
-        row["user_id"]: dict(row)
-        for row in Profile.objects.filter(user_id__in={*giver_ids, user.pk}).values(
-            "user_id", "city", "visibility", "user__is_active"
-        )
-    }
     reach = reach_map(user, giver_ids) if giver_ids else {}
     own = profiles.get(user.pk)
     own_city = " ".join((own or {}).get("city", "").split())
@@ -487,13 +583,13 @@ def member_report(
     from cerchia.insights.advisor import advice_for
 
     today = today or timezone.localdate()
-    by_group, by_kind = by_group_and_kind(user, start, end)
+    by_group, by_kind, groups = _by_group_and_kind(user, start, end)
     return {
         "from": start.isoformat() if start else None,
         "to": end.isoformat() if end else None,
         "by_group": by_group,
         "by_kind": by_kind,
-        "advice": advice_for(user, by_group, start, end),
+        "advice": advice_for(user, by_group, start, end, groups=groups),
         "trend": trend(user, start, end, today),
         "geography": geography(user, start, end),
     }

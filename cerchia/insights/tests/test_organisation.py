@@ -138,6 +138,25 @@ def test_chapters_of_chapters_follow_their_region_and_other_kinds_may_have_no_li
     assert rows["guild-local"].colours["grey"] == 1  # 15 + 5 points: grey
 
 
+def test_referrals_of_members_who_left_count_even_where_nobody_is_scored(cast: Cast) -> None:
+    # Associations have no default rule table: no member is scored, the referrals still are.
+    org = create_group(cast.owner, name="Guild", kind="association")
+    chapter = _chapter(org, "Only")
+    stays, left, other = (make_user(f"g{i}@example.org") for i in range(3))
+    _joined(chapter, stays, datetime.date(2024, 1, 1))
+    _joined(chapter, left, datetime.date(2024, 1, 1), left=datetime.date(2026, 1, 10))
+    referrals(left, stays, chapter, datetime.date(2025, 10, 3), n=4)
+    referrals(stays, other, chapter, datetime.date(2026, 2, 2), n=2)
+    referrals(stays, other, chapter, datetime.date(2026, 3, 2))  # after the window
+    rollups.rebuild()
+    (row,) = organisation_lights(org, TODAY)
+    assert row.preset is None
+    assert row.colours["unscored"] == row.size == 1
+    assert sum(row.colours[c] for c in ("green", "amber", "red", "grey")) == 0
+    assert row.average_score is None
+    assert row.referrals == 6
+
+
 def test_the_page_and_the_api(cast: Cast) -> None:
     _populate(cast.organisation, 2)
     html = cast.client("owner").get(reverse("insights:organisation", args=[cast.organisation.slug]))
