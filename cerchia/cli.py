@@ -26,6 +26,11 @@ Cerchia commands:
   advise --profile FILE.json
                        the fit 0-100 of each kind of networking for a business profile,
                        with reasons, as JSON on stdout
+  import-contacts --user EMAIL --format linkedin|google|vcard FILE
+                       import a contacts file, all or nothing; ends with
+                       `imported N, already present M` (progress on stderr)
+  export-contacts --user EMAIL --format vcard
+                       one person's contacts as vCard 4.0 on stdout
   rebuild-rollups      add missing automatic investments, then recompute the monthly
                        ledger rollups from the ledger (progress on stderr)
   generate --chapters N --members-per-chapter M --weeks W --seed S [--organisation NAME]

@@ -12,6 +12,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cerchia.community.trust import recompute_trust_levels
+from cerchia.contacts.interactions import send_touch_digest
 from cerchia.dues.models import DailyRun
 from cerchia.dues.services import run_daily_dues
 from cerchia.groups.services import end_role_terms
@@ -36,6 +38,10 @@ def run_daily(today: datetime.date | None = None) -> dict[str, Any]:
     summary.update(extend_series(today))
     # One digest a day to each person with follow-ups due or overdue, until they are done.
     summary.update(send_follow_up_digest(today))
+    # Once a week to each person with contacts due a call (the week is in the notice's key).
+    summary.update(send_touch_digest(today))
+    # Trust levels in online communities: level 3 is measured over the last 100 days.
+    summary.update(recompute_trust_levels(today))
     DailyRun.objects.update_or_create(
         day=today, defaults={"finished_at": timezone.now(), "summary": summary}
     )

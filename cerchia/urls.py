@@ -25,6 +25,14 @@ urlpatterns = [
     path("", include("cerchia.dues.urls")),
     # Before the groups too: /groups/<slug>/ballots/ lives in the ballots app.
     path("", include("cerchia.ballots.urls")),
+    # Boards (/groups/<slug>/board/…) and direct messages (/messages/).
+    path("", include("cerchia.community.urls")),
+    # Safety: /safety/, trust levels, flags, /groups/<slug>/moderation/, /dropout/, /hours/,
+    # /account/blocks/ and /people/<id>/block/.
+    path("", include("cerchia.community.urls_safety")),
+    # Who is worth meeting: /groups/<slug>/matches/, /meetings/<id>/matches/, "not
+    # interested" and "connect" on /people/<id>/…, connection requests at /account/requests/.
+    path("", include("cerchia.community.urls_matching")),
     # Registrations, tickets and check-in (/meetings/<id>/register/, /registrations/<code>/).
     path("", include("cerchia.meetings.urls_registrations")),
     # Visitors (/groups/<slug>/visitors/, the public /meetings/<id>/visit/).
@@ -43,6 +51,11 @@ urlpatterns = [
     path("groups/", include("cerchia.groups.urls")),
     path("notices/", include("cerchia.notices.urls")),
     path("ledger/", include("cerchia.ledger.urls")),
+    # My private contacts: only their owner ever reaches them.
+    path("contacts/", include("cerchia.contacts.urls")),
+    # Stay in touch (/contacts/losing-touch/, a contact's interactions, interval, referrals)
+    # and introductions (/introductions/…, the public answer link /introductions/answer/…).
+    path("", include("cerchia.contacts.urls_touch")),
     path("api/v1/", api.urls),
     re_path(r"^api/", _api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cerchia.accounts.models import ApiToken, Connection, ContactSphere, Profession, Profile, User
 from cerchia.accounts.services import ensure_profile
+from cerchia.contacts.privacy import hide_contacts
 
 
 class ProfileInline(admin.StackedInline):
@@ -32,6 +33,11 @@ class UserAdmin(BaseUserAdmin):
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         super().save_model(request, obj, form, change)
         ensure_profile(obj)
+
+    def get_deleted_objects(self, objs, request):  # type: ignore[no-untyped-def]
+        # A person's contacts are theirs alone: not even this page names them.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return hide_contacts(deleted), counts, perms_needed, protected
 
     @admin.display(description=_("display name"))
     def display_name(self, obj: User) -> str:

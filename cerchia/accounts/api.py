@@ -61,6 +61,7 @@ class CardOut(Schema):
     bio: str | None = None
     offers: list[str] | None = None
     seeks: list[str] | None = None
+    clients: list[str] | None = None
     location: LocationOut | None = None
     coordinates: CoordinatesOut | None = None
     clientele_scope: str | None = None
@@ -88,6 +89,7 @@ class ProfilePatch(Schema):
     bio: str | None = None
     offers: list[str] | None = None
     seeks: list[str] | None = None
+    clients: list[str] | None = None
     city: str | None = None
     region: str | None = None
     country: str | None = None

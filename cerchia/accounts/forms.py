@@ -36,6 +36,11 @@ class ProfileForm(forms.Form):
     seeks = forms.CharField(
         label=_("What I seek"), required=False, help_text=_("Tags, separated by commas")
     )
+    clients = forms.CharField(
+        label=_("My clients"),
+        required=False,
+        help_text=_("Kinds of clients you serve, separated by commas (e.g. weddings, restaurants)"),
+    )
     city = forms.CharField(label=_("City"), max_length=120, required=False)
     region = forms.CharField(label=_("Region"), max_length=120, required=False)
     country = forms.CharField(
@@ -90,6 +95,7 @@ class ProfileForm(forms.Form):
         initial["profession"] = profile.profession_id
         initial["offers"] = ", ".join(profile.offers or [])
         initial["seeks"] = ", ".join(profile.seeks or [])
+        initial["clients"] = ", ".join(profile.clients or [])
         for field in PROFILE_FIELDS:
             initial[f"vis_{field}"] = profile.level_of(field)
         return initial
@@ -109,6 +115,7 @@ class ProfileForm(forms.Form):
             "bio": ["bio"],
             "offers": ["offers"],
             "seeks": ["seeks"],
+            "clients": ["clients"],
             "location": ["city", "region", "country"],
             "coordinates": ["latitude", "longitude"],
             "clientele_scope": ["clientele_scope"],

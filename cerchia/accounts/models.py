@@ -131,6 +131,8 @@ class Profile(models.Model):
     bio = models.TextField(_("short bio"), max_length=1000, blank=True)
     offers = models.JSONField(_("what I offer"), default=list, blank=True)
     seeks = models.JSONField(_("what I seek"), default=list, blank=True)
+    # Client segments served ("weddings", "restaurants"): the matching engine's shared clientele.
+    clients = models.JSONField(_("my clients"), default=list, blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
     region = models.CharField(_("region"), max_length=120, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO code"))

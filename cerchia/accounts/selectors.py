@@ -5,41 +5,76 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from cerchia.accounts.models import Connection, Profile, User
+from cerchia.accounts.models import Block, Connection, Profile, User
 from cerchia.accounts.privacy import PROFILE_FIELDS, RANK, Reach, can_see
+from cerchia.lib.sql import id_in
 
-
-def _shared_group_owner_ids(viewer: Any, owner_ids: Iterable[int]) -> set[int]:
-    from cerchia.groups.models import Membership
-
-    my_groups = Membership.objects.active().filter(user=viewer).values("group_id")
-    return set(
-        Membership.objects.active()
-        .filter(group_id__in=my_groups, user_id__in=list(owner_ids))
-        .values_list("user_id", flat=True)
-    )
+# The viewer's links to each owner in one statement: 0 a connection (the owner counts the
+# viewer among theirs), 1 a block (the owner blocked the viewer), 2 a group both are active in.
+_LINKS_SQL = (
+    "SELECT owner_id, 0 FROM {connection} WHERE other_id = %s AND {owner_in} "
+    "UNION ALL SELECT blocker_id, 1 FROM {block} WHERE blocked_id = %s AND {blocker_in} "
+    "UNION ALL SELECT DISTINCT m.user_id, 2 FROM {membership} m WHERE m.status = %s "
+    "AND {member_in} AND m.group_id IN ("
+    "SELECT mine.group_id FROM {membership} mine WHERE mine.user_id = %s AND mine.status = %s)"
+)
 
 
 def reach_map(viewer: Any, owner_ids: Iterable[int]) -> dict[int, int]:
-    """How close ``viewer`` is to each owner, in two queries whatever the number of owners."""
+    """How close ``viewer`` is to each owner, in one query whatever the number of owners
+    (it runs on most pages that show people, so it is one raw statement).
+
+    An owner who blocked the viewer is as far as anyone: the viewer sees only their public
+    fields, on every surface that asks here (pages, API, directory, exports)."""
+    from cerchia.groups.models import Membership
+
     ids = list(owner_ids)
     if not getattr(viewer, "is_authenticated", False):
         return dict.fromkeys(ids, Reach.ANYONE)
-    connected = set(
-        Connection.objects.filter(owner_id__in=ids, other=viewer).values_list("owner_id", flat=True)
-    )
-    co_members = _shared_group_owner_ids(viewer, ids)
+    links: dict[int, set[int]] = {}
+    others = [owner_id for owner_id in ids if owner_id != viewer.pk]
+    if others:
+        owner_in, owner_params = id_in("owner_id", others)
+        blocker_in, blocker_params = id_in("blocker_id", others)
+        member_in, member_params = id_in("m.user_id", others)
+        sql = _LINKS_SQL.format(
+            connection=Connection._meta.db_table,
+            block=Block._meta.db_table,
+            membership=Membership._meta.db_table,
+            owner_in=owner_in,
+            blocker_in=blocker_in,
+            member_in=member_in,
+        )
+        active = Membership.Status.ACTIVE.value
+        params = [
+            viewer.pk,
+            *owner_params,
+            viewer.pk,
+            *blocker_params,
+            active,
+            *member_params,
+            viewer.pk,
+            active,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for owner_id, link in cursor.fetchall():
+                links.setdefault(owner_id, set()).add(link)
     reach: dict[int, int] = {}
     for owner_id in ids:
+        found = links.get(owner_id, set())
         if owner_id == viewer.pk:
             reach[owner_id] = Reach.SELF
-        elif owner_id in connected:
+        elif 1 in found:
+            reach[owner_id] = Reach.ANYONE
+        elif 0 in found:
             reach[owner_id] = Reach.CONNECTION
-        elif owner_id in co_members:
+        elif 2 in found:
             reach[owner_id] = Reach.GROUP_MEMBER
         else:
             reach[owner_id] = Reach.ANYONE
@@ -60,6 +95,7 @@ def visible_card(profile: Profile, reach: int) -> dict[str, Any]:
         "bio": profile.bio,
         "offers": list(profile.offers or []),
         "seeks": list(profile.seeks or []),
+        "clients": list(profile.clients or []),
         "location": {"city": profile.city, "region": profile.region, "country": profile.country},
         "coordinates": (
             {"latitude": profile.latitude, "longitude": profile.longitude}
@@ -120,14 +156,21 @@ def profiles_for_directory(viewer: Any, *, query: str = "") -> QuerySet[Profile]
     my_groups = Membership.objects.active().filter(user=viewer).values("group_id")
     co_members = Membership.objects.active().filter(group_id__in=my_groups).values("user_id")
     connected_to_me = Connection.objects.filter(other=viewer).values("owner_id")
-    close = Q(user_id__in=co_members) | Q(user_id__in=connected_to_me)
+    blocked_me = Block.objects.filter(blocked=viewer).values("blocker_id")
+    close = (Q(user_id__in=co_members) | Q(user_id__in=connected_to_me)) & ~Q(
+        user_id__in=blocked_me
+    )
     qs = (
         Profile.objects.select_related("user", "profession__sphere")
         .filter(user__is_active=True)
         .filter(
             _level_is("display_name", "public")
             | (_level_is("display_name", "groups") & close)
-            | (_level_is("display_name", "connections") & Q(user_id__in=connected_to_me))
+            | (
+                _level_is("display_name", "connections")
+                & Q(user_id__in=connected_to_me)
+                & ~Q(user_id__in=blocked_me)
+            )
             | Q(user=viewer)
         )
     )

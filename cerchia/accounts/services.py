@@ -153,7 +153,7 @@ def update_profile(profile: Profile, *, actor: User, changes: dict[str, Any]) ->
             if found is None:
                 raise AccountError(_("Unknown profession: %(p)s") % {"p": value})
             changes["profession"] = found
-    for field in ("offers", "seeks"):
+    for field in ("offers", "seeks", "clients"):
         if field in changes:
             changes[field] = normalise_tags(changes[field] or [])
     if "website" in changes:
@@ -194,6 +194,7 @@ def update_profile(profile: Profile, *, actor: User, changes: dict[str, Any]) ->
         "profession",
         "offers",
         "seeks",
+        "clients",
         "website",
         "phone",
         "latitude",

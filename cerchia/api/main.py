@@ -13,7 +13,12 @@ from cerchia.accounts.services import AccountError
 from cerchia.api.auth import REQUIRED
 from cerchia.ballots.api import router as ballots_router
 from cerchia.ballots.services import BallotError
+from cerchia.community.api import router as community_router
+from cerchia.community.api_matching import router as matching_router
+from cerchia.community.api_safety import router as safety_router
 from cerchia.community.errors import CommunityError
+from cerchia.contacts.api import router as contacts_router
+from cerchia.contacts.api_touch import router as touch_router
 from cerchia.contacts.errors import ContactsError
 from cerchia.dues.api import router as dues_router
 from cerchia.dues.services import DuesError
@@ -104,3 +109,8 @@ api.add_router("/", report_router)
 api.add_router("/", advisor_router)
 api.add_router("/", lights_router)
 api.add_router("/", health_router)
+api.add_router("/", community_router)
+api.add_router("/", matching_router)
+api.add_router("/", contacts_router)
+api.add_router("/", touch_router)
+api.add_router("/", safety_router)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 MAX_TAGS = 5
@@ -75,6 +76,9 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("community:topic", args=[self.group.slug, self.pk])
 
 
 class Post(models.Model):

@@ -164,6 +164,7 @@ class Interaction(models.Model):
         MESSAGE = "message", _("Message")
         EMAIL = "email", _("Email")
         ONE_TO_ONE = "one_to_one", _("One-to-one")
+        FOLLOW_UP = "follow_up", _("Follow-up")
         REFERRAL = "referral", _("Referral")
         INTRODUCTION = "introduction", _("Introduction")
         NOTE = "note", _("Note")
@@ -204,6 +205,19 @@ class Interaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} with {self.contact_id} on {self.happened_on}"
+
+    @property
+    def source_url(self) -> str:
+        """Where the fact this interaction was made from lives ("" when logged by hand)."""
+        name, _sep, pk = self.source.partition(":")
+        if not pk.isdigit():
+            return ""
+        return {
+            "ledger.referral": f"/ledger/referrals/{pk}/",
+            "ledger.onetoone": "/ledger/one-to-ones/",
+            "ledger.connection": f"/ledger/connections/{pk}/",
+            "contacts.introduction": f"/introductions/{pk}/",
+        }.get(name, "")
 
 
 class Introduction(models.Model):

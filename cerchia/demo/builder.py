@@ -18,9 +18,13 @@ from django.utils import timezone
 
 from cerchia.accounts.models import Profession, Profile, User
 from cerchia.audit.services import record
+from cerchia.demo.community import build_community
+from cerchia.demo.contacts import build_contacts
 from cerchia.demo.dues import build_dues
 from cerchia.demo.ledger import build_ledger
+from cerchia.demo.matching import build_matching
 from cerchia.demo.meetings import build_meetings
+from cerchia.demo.safety import build_safety
 from cerchia.groups.kinds import Kind
 from cerchia.groups.models import INFORMAL_NETWORK_NAME, Group, Membership
 from cerchia.groups.services import (
@@ -564,6 +568,17 @@ def build(out: Any = sys.stderr) -> bool:
         personas=personas,
         rng=rng,
     )
+    out.write("Livening up the online community's board…\n")
+    build_community(community, personas=personas, rng=random.Random(SEED + 5))
+    out.write("Giving Maria her private network of contacts…\n")
+    build_contacts(maria=maria, luca=luca, giulia=giulia)
+    out.write("Writing who serves which clients, for the matches…\n")
+    # Its own random stream, so the data built before it stays as it was.
+    build_matching(
+        chapter=chapter_one, community=community, personas=personas, rng=random.Random(SEED + 7)
+    )
+    out.write("Flagging a post, welcoming a newcomer, blocking a pest…\n")
+    build_safety(community=community, personas=personas)
     record(None, "demo.world.built", chamber, {"members": MEMBER_COUNT, "seed": SEED})
     out.write("Demo world ready.\n")
     return True

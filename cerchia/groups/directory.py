@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from cerchia.accounts.models import Connection
+from cerchia.accounts.models import Block, Connection
 from cerchia.accounts.privacy import Reach
 from cerchia.accounts.selectors import field_visible_at, reach_map, visible_card
 from cerchia.dues.models import Invoice, Tier
@@ -41,15 +41,19 @@ def name_visible_q(viewer: Any, *, prefix: str = "user__profile__") -> Q:
     my_groups = Membership.objects.active().filter(user=viewer).values("group_id")
     co_members = Membership.objects.active().filter(group_id__in=my_groups).values("user_id")
     connected_to_me = Connection.objects.filter(other=viewer).values("owner_id")
+    # Whoever blocked the viewer shows them only public fields.
+    not_blocking = ~Q(user_id__in=Block.objects.filter(blocked=viewer).values("blocker_id"))
     return (
         visible
         | (
             field_visible_at("display_name", Reach.GROUP_MEMBER, prefix=prefix)
             & (Q(user_id__in=co_members) | Q(user_id__in=connected_to_me))
+            & not_blocking
         )
         | (
             field_visible_at("display_name", Reach.CONNECTION, prefix=prefix)
             & Q(user_id__in=connected_to_me)
+            & not_blocking
         )
         | Q(user=viewer)
     )

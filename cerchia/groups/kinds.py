@@ -159,6 +159,29 @@ class KindRules:
     posts_per_day_new_member: int = field(
         default=0, metadata=_tunable(0, 100, _("Posts per day for new members (0 = no limit)"))
     )
+    # Safety of boards and introductions (cerchia.community.trust, limits, moderation).
+    connection_requests_per_day: int = field(
+        default=10, metadata=_tunable(1, 100, _("Connection requests a member may send per day"))
+    )
+    flags_to_hide_post: int = field(
+        default=3,
+        metadata=_tunable(1, 20, _("Distinct members' flags that hide a post until a moderator")),
+    )
+    trust_requirements_percent: int = field(
+        default=100,
+        metadata=_tunable(
+            25, 400, _("Trust level requirements, as a percentage of the usual ones")
+        ),
+    )
+    invitees_start_basic: bool = field(
+        default=True, metadata=_switch(_("Invited members start at trust level 1 (basic)"))
+    )
+    dropout_days: int = field(
+        default=30,
+        metadata=_tunable(
+            7, 365, _("Days after joining in which leaving or going silent counts as drop-out")
+        ),
+    )
 
     @classmethod
     def tunable_fields(cls) -> list[dataclasses.Field[Any]]:

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from cerchia.accounts.models import ContactSphere, Profession
+from cerchia.accounts.models import Block, ContactSphere, Profession
 from cerchia.accounts.privacy import Reach
 from cerchia.accounts.selectors import field_visible_at, reach_map, visible_card
 from cerchia.groups.access import Rights, rights_in
@@ -66,19 +66,24 @@ def filter_members(
     chapter they are not members of (their cards show them no more)."""
     reach = Reach.GROUP_MEMBER if rights.active_member else Reach.ANYONE
     prefix = "user__profile__"
+
+    def visible(field: str) -> Q:
+        # Whoever blocked the viewer matches on public fields only.
+        shown = field_visible_at(field, reach, prefix=prefix)
+        if reach == Reach.ANYONE or rights.membership is None:
+            return shown
+        blockers = Block.objects.filter(blocked_id=rights.membership.user_id).values("blocker_id")
+        return (shown & ~Q(user_id__in=blockers)) | field_visible_at(
+            field, Reach.ANYONE, prefix=prefix
+        )
+
     if profession:
-        qs = qs.filter(
-            field_visible_at("profession", reach, prefix=prefix),
-            user__profile__profession__code=profession,
-        )
+        qs = qs.filter(visible("profession"), user__profile__profession__code=profession)
     if sphere:
-        qs = qs.filter(
-            field_visible_at("profession", reach, prefix=prefix),
-            user__profile__profession__sphere__code=sphere,
-        )
+        qs = qs.filter(visible("profession"), user__profile__profession__sphere__code=sphere)
     if place:
         qs = qs.filter(
-            field_visible_at("location", reach, prefix=prefix),
+            visible("location"),
             Q(user__profile__city__icontains=place) | Q(user__profile__region__icontains=place),
         )
     return qs

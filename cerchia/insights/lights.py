@@ -46,6 +46,7 @@ from cerchia.insights.scoring import (
 )
 from cerchia.ledger.models import ClosedBusiness, Credit, OneToOne, Referral, Rollup
 from cerchia.lib.money import format_money
+from cerchia.lib.sql import id_in
 from cerchia.meetings.models import Attendance, Registration
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -973,14 +974,6 @@ def organisation_lights(organisation: Group, today: datetime.date) -> list[Chapt
     return out
 
 
-def _id_in(column: str, ids: list[int]) -> tuple[str, list[Any]]:
-    """``column`` among ``ids``: one array parameter on PostgreSQL (a plan that does not
-    grow with 10,000 chapters), a list of parameters elsewhere."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [ids]
-    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
-
-
 def _score_chapters(
     chapter_ids: list[int],
     window: Window,
@@ -995,8 +988,8 @@ def _score_chapters(
     adapt = connection.ops.adapt_datefield_value
     if not chapter_ids:
         return {}
-    member_in, member_in_params = _id_in("m.group_id", chapter_ids)
-    rollup_in, rollup_in_params = _id_in("r.group_id", chapter_ids)
+    member_in, member_in_params = id_in("m.group_id", chapter_ids)
+    rollup_in, rollup_in_params = id_in("r.group_id", chapter_ids)
     days_sql, days_params = _sql_days(window)
     membership, group, rollup = (
         quote(Membership._meta.db_table),

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from cerchia.accounts.models import Connection as CardConnection
 from cerchia.accounts.models import User
 from cerchia.audit.services import record
+from cerchia.contacts.interactions import log_between
+from cerchia.contacts.models import Interaction
 from cerchia.groups.access import rights_in
 from cerchia.groups.kinds import rules_for
 from cerchia.groups.models import Group, Kind, Membership
@@ -224,6 +226,15 @@ def record_referral(
     record(giver, "ledger.referral.created", referral, {"group": group.pk if group else None})
     if receiver is not None:
         complete_follow_ups(giver, receiver, via="referral", on=given_on)
+        # Given or received, a referral is an interaction with whoever either side keeps
+        # as a contact linked to the other.
+        log_between(
+            giver.pk,
+            receiver.pk,
+            kind=Interaction.Kind.REFERRAL,
+            on=given_on,
+            source=f"ledger.referral:{referral.pk}",
+        )
         notify(
             receiver,
             "ledger.referral_received",
@@ -467,6 +478,7 @@ def propose_one_to_one(
     record(proposer, "ledger.one_to_one.created", one, {"status": one.status})
     if one.status == OneToOne.Status.HELD:
         complete_follow_ups(proposer, partner, via="one_to_one", on=one.held_on)
+        _log_one_to_one(one)
     notify(
         partner,
         "ledger.one_to_one_proposed"
@@ -476,6 +488,18 @@ def propose_one_to_one(
         url="/ledger/one-to-ones/",
     )
     return one
+
+
+def _log_one_to_one(one: OneToOne) -> None:
+    """A one-to-one held is an interaction with the partner, for each side's linked contact."""
+    assert one.held_on is not None
+    log_between(
+        one.proposer_id,
+        one.partner_id,
+        kind=Interaction.Kind.ONE_TO_ONE,
+        on=one.held_on,
+        source=f"ledger.onetoone:{one.pk}",
+    )
 
 
 def _one_to_one_party(one: OneToOne, actor: User) -> None:
@@ -503,6 +527,7 @@ def hold_one_to_one(
     record(actor, "ledger.one_to_one.held", one)
     other = one.partner if actor.pk == one.proposer_id else one.proposer
     complete_follow_ups(actor, other, via="one_to_one", on=one.held_on)
+    _log_one_to_one(one)
     notify(
         other,
         "ledger.one_to_one_held",
@@ -624,6 +649,16 @@ def record_connection(
         ) from None
     rollups.apply(rollups.contributions_of_connection(connection))
     record(owner, "ledger.connection.created", connection, {"where": where})
+    if person is not None:
+        # Noting someone met is the owner's private record: only the owner's contact logs it.
+        log_between(
+            owner.pk,
+            person.pk,
+            kind=Interaction.Kind.MEETING,
+            on=met_on,
+            source=f"ledger.connection:{connection.pk}",
+            both_ways=False,
+        )
     return connection
 
 
@@ -699,6 +734,15 @@ def mark_followed_up(
         raise LedgerError(_("A follow-up cannot come before the meeting."))
     _mark_done(connection, on, "done")
     record(actor, "ledger.connection.followed_up", connection, {"via": "done"})
+    if connection.person_id is not None:
+        log_between(
+            actor.pk,
+            connection.person_id,
+            kind=Interaction.Kind.FOLLOW_UP,
+            on=on,
+            source=f"ledger.connection:{connection.pk}",
+            both_ways=False,
+        )
     return connection
 
 

@@ -189,6 +189,76 @@ NOTICE_TEXTS: dict[str, tuple[Any, Any]] = {
         _("%(count)s follow-ups due"),
         _("You have %(count)s people to follow up: %(names)s."),
     ),
+    # Connection requests (cerchia/community/connections.py).
+    "connections.request_received": (
+        _("%(person)s asks to connect"),
+        _("%(person)s would like to connect with you: %(message)s"),
+    ),
+    "connections.request_accepted": (
+        _("%(person)s accepted your request to connect"),
+        _(
+            "You and %(person)s are now connected: each of you sees what the other shares "
+            "with connections."
+        ),
+    ),
+    # Stay in touch and introductions (cerchia/contacts/interactions.py, introductions.py).
+    # The two a side receives name the introducer only, never the other side.
+    "contacts.losing_touch": (
+        _("Time to get back in touch with %(count)s people"),
+        _("It is time to get in touch with: %(names)s."),
+    ),
+    "contacts.introduction_request": (
+        _("%(introducer)s would like to introduce you to someone"),
+        _(
+            "%(introducer)s would like to introduce you to someone they know. Open the link "
+            "to read why and to answer: nothing about you is shared unless both of you accept."
+        ),
+    ),
+    "contacts.introduction_accepted": (
+        _("Your introduction by %(introducer)s: both of you accepted"),
+        _(
+            "You and the person %(introducer)s introduced you to both accepted. Open the link "
+            "to see how to reach each other."
+        ),
+    ),
+    "contacts.introduction_made": (
+        _("%(a)s and %(b)s accepted your introduction"),
+        _(
+            "%(a)s and %(b)s both accepted your introduction and can now reach each other. "
+            "Record later how it went."
+        ),
+    ),
+    "contacts.introduction_declined": (
+        _("Your introduction of %(a)s and %(b)s was declined"),
+        _("Your introduction of %(a)s and %(b)s was declined: nothing was shared between them."),
+    ),
+    # Boards and messages (cerchia/community/services.py).
+    "community.mention": (
+        _("%(person)s mentioned you in “%(topic)s”"),
+        _("%(person)s mentioned you in “%(topic)s” on the board of %(group)s."),
+    ),
+    "community.reply": (
+        _("%(person)s replied to you in “%(topic)s”"),
+        _("%(person)s replied to your post in “%(topic)s” on the board of %(group)s."),
+    ),
+    "community.message": (
+        _("A message from %(person)s"),
+        _("%(person)s sent you a message. Open your messages to read and answer it."),
+    ),
+    "community.post_hidden": (
+        _("A post in %(group)s was hidden by flags"),
+        _(
+            '%(count)s members flagged a post in "%(topic)s" (%(group)s); it is hidden '
+            "until a moderator decides. See the moderation queue."
+        ),
+    ),
+    "community.silenced": (
+        _("You are silenced in %(group)s"),
+        _(
+            "The moderators of %(group)s silenced you until %(until)s: you cannot post there "
+            "or send messages. Reason: %(reason)s"
+        ),
+    ),
 }
 
 

@@ -5,16 +5,11 @@ contact sphere and a power-team suggestion."""
 from __future__ import annotations
 
 import datetime
-import io
-from collections.abc import Iterator
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from cerchia.accounts.models import User
-from cerchia.demo import builder
 from cerchia.groups.models import Group
 from cerchia.insights.health import chapter_health
 from cerchia.insights.lights import chapter_lights
@@ -24,21 +19,8 @@ from cerchia.ledger.models import Credit
 
 pytestmark = pytest.mark.django_db
 
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CHAPTER = "referral-bologna-centro"
 CHAMBER = "camera-commercio-bologna"
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker) -> Iterator[None]:
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHER),
-        transaction.atomic(),
-    ):
-        assert builder.build(out=io.StringIO()) is True
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -7,13 +7,10 @@ import datetime
 import io
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from django.db.models import Count, F, Q, Sum
-from django.test import override_settings
 from django.utils import timezone
 
 from cerchia.accounts.models import User
@@ -39,27 +36,8 @@ from cerchia.notices.models import Notice
 # tests (whose flush would empty the profession table the builder needs).
 pytestmark = pytest.mark.django_db
 
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CHAPTER = "referral-bologna-centro"
 CHAMBER = "camera-commercio-bologna"
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """Build the world once for the module, inside a transaction rolled back at the end."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHER),
-        transaction.atomic(),
-    ):
-        assert builder.build(out=io.StringIO()) is True
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def maria(world, db) -> User:
-    return User.objects.get(email="maria@demo.cerchia.org")
 
 
 def windows() -> dict[tuple[int, int], tuple[datetime.date, datetime.date | None]]:
