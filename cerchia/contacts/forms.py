@@ -27,7 +27,8 @@ CLOSENESS_CHOICES = [
 # The member field offers at most this many people (the ones the owner is closest to first).
 MEMBER_CHOICES = 500
 # Names suggested while typing who introduced you.
-INTRODUCER_SUGGESTIONS = 200
+# Names suggested while typing a contact's name (the closest contacts first).
+NAME_SUGGESTIONS = 300
 # A LinkedIn export at its 30,000 connections is about 3 MB; leave room for vCards with photos.
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -50,6 +51,34 @@ def people_to_link(owner: User, current: User | None = None) -> QuerySet[User]:
 
 def _lines(value: list[str]) -> str:
     return "\n".join(value)
+
+
+def contact_names(owner: User, *, exclude: Contact | None = None) -> list[str]:
+    """Names to suggest for a contact field: the closest contacts first."""
+    qs = owned_contacts(owner).order_by("-closeness", "name")
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(qs.values_list("name", flat=True)[:NAME_SUGGESTIONS])
+
+
+def contact_named(owner: User, name: str, *, exclude: Contact | None = None) -> Contact | None:
+    """The one contact of ``owner`` called ``name`` (any case); a clear error otherwise."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    found = owned_contacts(owner).filter(name__iexact=name)
+    if exclude is not None:
+        found = found.exclude(pk=exclude.pk)
+    matches = list(found[:2])
+    if not matches:
+        raise forms.ValidationError(
+            _("None of your contacts is called “%(name)s”.") % {"name": name}
+        )
+    if len(matches) > 1:
+        raise forms.ValidationError(
+            _("Several of your contacts are called “%(name)s”: rename one first.") % {"name": name}
+        )
+    return matches[0]
 
 
 class ContactForm(forms.Form):
@@ -137,29 +166,12 @@ class ContactForm(forms.Form):
 
     def introducers(self) -> list[str]:
         """Names to suggest for "introduced by": the closest contacts first."""
-        qs = owned_contacts(self.owner).order_by("-closeness", "name")
-        if self.contact is not None:
-            qs = qs.exclude(pk=self.contact.pk)
-        return list(qs.values_list("name", flat=True)[:INTRODUCER_SUGGESTIONS])
+        return contact_names(self.owner, exclude=self.contact)
 
     def clean_introduced_by(self) -> Contact | None:
-        name = (self.cleaned_data.get("introduced_by") or "").strip()
-        if not name:
-            return None
-        found = owned_contacts(self.owner).filter(name__iexact=name)
-        if self.contact is not None:
-            found = found.exclude(pk=self.contact.pk)
-        matches = list(found[:2])
-        if not matches:
-            raise forms.ValidationError(
-                _("None of your contacts is called “%(name)s”.") % {"name": name}
-            )
-        if len(matches) > 1:
-            raise forms.ValidationError(
-                _("Several of your contacts are called “%(name)s”: rename one first.")
-                % {"name": name}
-            )
-        return matches[0]
+        return contact_named(
+            self.owner, self.cleaned_data.get("introduced_by") or "", exclude=self.contact
+        )
 
 
 class ContactFilter(forms.Form):

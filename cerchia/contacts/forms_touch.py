@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cerchia.accounts.models import User
-from cerchia.contacts.access import owned_contacts
-from cerchia.contacts.forms import people_to_link
+from cerchia.contacts.forms import contact_named, people_to_link
 from cerchia.contacts.interactions import MAX_INTERVAL_DAYS
 from cerchia.contacts.models import Contact, Interaction, Introduction
 from cerchia.ledger.forms_people import DateInput, PersonChoiceField
@@ -24,36 +23,6 @@ MANUAL_KINDS = [
     (Interaction.Kind.EMAIL.value, Interaction.Kind.EMAIL.label),
     (Interaction.Kind.NOTE.value, Interaction.Kind.NOTE.label),
 ]
-# Names suggested while typing a contact's name.
-NAME_SUGGESTIONS = 300
-
-
-def contact_names(owner: User, *, exclude: Contact | None = None) -> list[str]:
-    """Names to suggest for a contact field: the closest contacts first."""
-    qs = owned_contacts(owner).order_by("-closeness", "name")
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return list(qs.values_list("name", flat=True)[:NAME_SUGGESTIONS])
-
-
-def contact_named(owner: User, name: str, *, exclude: Contact | None = None) -> Contact | None:
-    """The one contact of ``owner`` called ``name`` (any case); a clear error otherwise."""
-    name = (name or "").strip()
-    if not name:
-        return None
-    found = owned_contacts(owner).filter(name__iexact=name)
-    if exclude is not None:
-        found = found.exclude(pk=exclude.pk)
-    matches = list(found[:2])
-    if not matches:
-        raise forms.ValidationError(
-            _("None of your contacts is called “%(name)s”.") % {"name": name}
-        )
-    if len(matches) > 1:
-        raise forms.ValidationError(
-            _("Several of your contacts are called “%(name)s”: rename one first.") % {"name": name}
-        )
-    return matches[0]
 
 
 def _contact_field(label: Any, *, required: bool, help_text: Any = "") -> forms.CharField:

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 
 from cerchia.contacts.access import owned_contacts
 from cerchia.contacts.errors import ContactsError
-from cerchia.contacts.forms_touch import IntroductionForm, OutcomeForm, contact_names
+from cerchia.contacts.forms import contact_names
+from cerchia.contacts.forms_touch import IntroductionForm, OutcomeForm
 from cerchia.contacts.introductions import (
     CloseTieWarning,
     access_introduction,

@@ -19,13 +19,13 @@ from django.views.decorators.http import require_POST
 
 from cerchia.contacts.access import access_contact
 from cerchia.contacts.errors import ContactsError
+from cerchia.contacts.forms import contact_names
 from cerchia.contacts.forms_touch import (
     MANUAL_KINDS,
     InteractionForm,
     ReferFromContactForm,
     SnoozeForm,
     StayInTouchForm,
-    contact_names,
 )
 from cerchia.contacts.interactions import (
     fading,
