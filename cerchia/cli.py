@@ -15,8 +15,8 @@ Cerchia commands:
                        runs the daily job once a day
   run-daily [--date D] membership standings, renewal reminders, automatic renewals,
                        leadership terms, recurring meetings, seat offers, no-shows,
-                       visitor follow-ups, follow-up digests (idempotent; the worker
-                       runs it daily)
+                       visitor follow-ups, follow-up digests, the organisation view's
+                       six-month rollup (idempotent; the worker runs it daily)
   export-ledger --user EMAIL [--from DATE] [--to DATE]
                        one person's ledger as CSV on stdout, one row per entry
   traffic-lights --group SLUG --format csv|json [--date DATE]

@@ -17,6 +17,7 @@ from cerchia.contacts.interactions import send_touch_digest
 from cerchia.dues.models import DailyRun
 from cerchia.dues.services import run_daily_dues
 from cerchia.groups.services import end_role_terms
+from cerchia.insights.lights import prepare_organisation_window
 from cerchia.ledger.reminders import send_follow_up_digest
 from cerchia.meetings.registrations import run_daily_registrations
 from cerchia.meetings.services import extend_series
@@ -42,6 +43,8 @@ def run_daily(today: datetime.date | None = None) -> dict[str, Any]:
     summary.update(send_touch_digest(today))
     # Trust levels in online communities: level 3 is measured over the last 100 days.
     summary.update(recompute_trust_levels(today))
+    # The organisation view's six-month rollup: a new window on the first run of a month.
+    summary.update(prepare_organisation_window(today))
     DailyRun.objects.update_or_create(
         day=today, defaults={"finished_at": timezone.now(), "summary": summary}
     )

@@ -13,6 +13,9 @@ def _api_not_found(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
+    # First: every API request resolves past the patterns before it.
+    path("api/v1/", api.urls),
+    re_path(r"^api/", _api_not_found),
     path("", account_views.home, name="home"),
     path("people/", account_views.people, name="people"),
     path("people/<int:user_id>/", account_views.profile, name="profile"),
@@ -56,8 +59,6 @@ urlpatterns = [
     # Stay in touch (/contacts/losing-touch/, a contact's interactions, interval, referrals)
     # and introductions (/introductions/…, the public answer link /introductions/answer/…).
     path("", include("cerchia.contacts.urls_touch")),
-    path("api/v1/", api.urls),
-    re_path(r"^api/", _api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

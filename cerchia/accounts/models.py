@@ -99,6 +99,16 @@ class Profession(TaxonomyEntry):
         verbose_name_plural = _("professions")
 
 
+VISIBILITY_LEVELS = frozenset(Visibility.values)
+
+
+def level_of(visibility: Any, field: str) -> str:
+    """Who may see ``field`` under a profile's ``visibility`` choices (its default when the
+    choice is missing or unknown)."""
+    level = visibility.get(field) if isinstance(visibility, dict) else None
+    return level if level in VISIBILITY_LEVELS else PROFILE_FIELDS[field]
+
+
 class Profile(models.Model):
     """The business card. What a viewer sees of it depends on each field's visibility."""
 
@@ -165,8 +175,7 @@ class Profile(models.Model):
         return reverse("profile", args=[self.user_id])
 
     def level_of(self, field: str) -> str:
-        level = self.visibility.get(field) if isinstance(self.visibility, dict) else None
-        return level if level in Visibility.values else PROFILE_FIELDS[field]
+        return level_of(self.visibility, field)
 
 
 class Connection(models.Model):

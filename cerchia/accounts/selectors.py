@@ -17,12 +17,51 @@ from cerchia.lib.sql import id_in
 # The viewer's links to each owner in one statement: 0 a connection (the owner counts the
 # viewer among theirs), 1 a block (the owner blocked the viewer), 2 a group both are active in.
 _LINKS_SQL = (
-    "SELECT owner_id, 0 FROM {connection} WHERE other_id = %s AND {owner_in} "
+    "SELECT owner_id, 0 AS link FROM {connection} WHERE other_id = %s AND {owner_in} "
     "UNION ALL SELECT blocker_id, 1 FROM {block} WHERE blocked_id = %s AND {blocker_in} "
     "UNION ALL SELECT DISTINCT m.user_id, 2 FROM {membership} m WHERE m.status = %s "
     "AND {member_in} AND m.group_id IN ("
     "SELECT mine.group_id FROM {membership} mine WHERE mine.user_id = %s AND mine.status = %s)"
 )
+
+
+def links_sql(owner_in: str, blocker_in: str, member_in: str) -> str:
+    """The statement of a viewer's links to some owners: rows of (owner_id, link) for
+    ``reach_from_links``, its parameters from ``links_params``. Each ``*_in`` is a condition
+    naming the owners on that column (``owner_id``, ``blocker_id``, ``m.user_id``): a list of
+    ids (``id_in``), or a subquery of the statement the links are part of."""
+    from cerchia.groups.models import Membership
+
+    return _LINKS_SQL.format(
+        connection=Connection._meta.db_table,
+        block=Block._meta.db_table,
+        membership=Membership._meta.db_table,
+        owner_in=owner_in,
+        blocker_in=blocker_in,
+        member_in=member_in,
+    )
+
+
+def links_params(
+    viewer: Any,
+    owner_params: Iterable[Any] = (),
+    blocker_params: Iterable[Any] = (),
+    member_params: Iterable[Any] = (),
+) -> list[Any]:
+    """The parameters of ``links_sql`` for ``viewer``, with those of its three conditions."""
+    from cerchia.groups.models import Membership
+
+    active = Membership.Status.ACTIVE.value
+    return [
+        viewer.pk,
+        *owner_params,
+        viewer.pk,
+        *blocker_params,
+        active,
+        *member_params,
+        viewer.pk,
+        active,
+    ]
 
 
 def reach_map(viewer: Any, owner_ids: Iterable[int]) -> dict[int, int]:
@@ -31,40 +70,33 @@ def reach_map(viewer: Any, owner_ids: Iterable[int]) -> dict[int, int]:
 
     An owner who blocked the viewer is as far as anyone: the viewer sees only their public
     fields, on every surface that asks here (pages, API, directory, exports)."""
-    from cerchia.groups.models import Membership
-
     ids = list(owner_ids)
     if not getattr(viewer, "is_authenticated", False):
         return dict.fromkeys(ids, Reach.ANYONE)
-    links: dict[int, set[int]] = {}
+    rows: list[tuple[int, int]] = []
     others = [owner_id for owner_id in ids if owner_id != viewer.pk]
     if others:
         owner_in, owner_params = id_in("owner_id", others)
         blocker_in, blocker_params = id_in("blocker_id", others)
         member_in, member_params = id_in("m.user_id", others)
-        sql = _LINKS_SQL.format(
-            connection=Connection._meta.db_table,
-            block=Block._meta.db_table,
-            membership=Membership._meta.db_table,
-            owner_in=owner_in,
-            blocker_in=blocker_in,
-            member_in=member_in,
-        )
-        active = Membership.Status.ACTIVE.value
-        params = [
-            viewer.pk,
-            *owner_params,
-            viewer.pk,
-            *blocker_params,
-            active,
-            *member_params,
-            viewer.pk,
-            active,
-        ]
+        sql = links_sql(owner_in, blocker_in, member_in)
+        params = links_params(viewer, owner_params, blocker_params, member_params)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            for owner_id, link in cursor.fetchall():
-                links.setdefault(owner_id, set()).add(link)
+            rows = cursor.fetchall()
+    return reach_from_links(viewer, ids, rows)
+
+
+def reach_from_links(
+    viewer: Any, owner_ids: Iterable[int], rows: Iterable[tuple[int, int]]
+) -> dict[int, int]:
+    """``reach_map``'s answer from the (owner_id, link) rows of ``links_sql``."""
+    ids = list(owner_ids)
+    if not getattr(viewer, "is_authenticated", False):
+        return dict.fromkeys(ids, Reach.ANYONE)
+    links: dict[int, set[int]] = {}
+    for owner_id, link in rows:
+        links.setdefault(owner_id, set()).add(link)
     reach: dict[int, int] = {}
     for owner_id in ids:
         found = links.get(owner_id, set())

@@ -10,7 +10,7 @@ from typing import Any
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,7 @@ from cerchia.accounts.models import ApiToken, Connection, Profession, Profile, U
 from cerchia.accounts.privacy import PROFILE_FIELDS, Visibility
 from cerchia.accounts.tasks import send_welcome_email
 from cerchia.audit.services import record
+from cerchia.lib.sql import columns, instance
 
 
 class AccountError(Exception):
@@ -235,19 +236,43 @@ def revoke_api_token(token: ApiToken, *, actor: User) -> None:
     token.delete()
 
 
+_API_USER_SQL = (
+    "SELECT {token}, {user}, {profile} FROM {tokens} t "
+    "JOIN {users} u ON u.id = t.user_id LEFT JOIN {profiles} p ON p.user_id = u.id "
+    "WHERE t.key_hash = %s AND u.is_active"
+)
+
+
 def user_for_token(key: str) -> User | None:
-    token = (
-        ApiToken.objects.filter(key_hash=ApiToken.hash_key(key), user__is_active=True)
-        .select_related("user__profile")
-        .first()
+    """The active user whose API token ``key`` is, with their profile, or None: one raw
+    statement (every API request runs it)."""
+    sql = _API_USER_SQL.format(
+        token=columns(ApiToken, "t"),
+        user=columns(User, "u"),
+        profile=columns(Profile, "p"),
+        tokens=ApiToken._meta.db_table,
+        users=User._meta.db_table,
+        profiles=Profile._meta.db_table,
     )
-    if token is None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ApiToken.hash_key(key)])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    token = instance(ApiToken, row)
+    at = len(ApiToken._meta.concrete_fields)
+    user = instance(User, row, at)
+    assert token is not None and user is not None  # the joins found them
+    profile = instance(Profile, row, at + len(User._meta.concrete_fields))
+    # As select_related("profile") would: user.profile without another query.
+    User.profile.related.set_cached_value(user, profile)
+    if profile is not None:
+        Profile.user.field.set_cached_value(profile, user)
     now = timezone.now()
     # Touch at most once a minute so reads do not turn into writes.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return user
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -36,6 +37,7 @@ from cerchia.groups.kinds import Kind
 from cerchia.groups.models import Group, Membership
 from cerchia.insights.models import BusinessProfile
 from cerchia.lib.money import MAX_MINOR, format_money, to_major
+from cerchia.lib.sql import columns, instance
 from cerchia.lib.validators import validate_currency
 
 # The six kinds, as plain strings (what the JSON carries), in the brief's order.
@@ -199,11 +201,21 @@ def profile_from_model(saved: BusinessProfile) -> Profile:
     )
 
 
+_SAVED_SQL = "SELECT {columns} FROM {table} b WHERE b.user_id = %s"
+
+
 def saved_profile(user: Any) -> Profile | None:
     """The business profile ``user`` saved, or None (and None for anonymous visitors)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    saved = BusinessProfile.objects.filter(user=user).first()
+    # One raw statement: the member report reads it on every request.
+    sql = _SAVED_SQL.format(
+        columns=columns(BusinessProfile, "b"), table=BusinessProfile._meta.db_table
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        row = cursor.fetchone()
+    saved = instance(BusinessProfile, row) if row is not None else None
     return profile_from_model(saved) if saved is not None else None
 
 

@@ -42,6 +42,7 @@ from cerchia.accounts.models import Profession, Profile, User
 from cerchia.audit.models import AuditEntry
 from cerchia.groups.kinds import GroupVisibility, JoinPolicy, Kind, rules_for
 from cerchia.groups.models import INFORMAL_NETWORK_NAME, Group, Membership
+from cerchia.insights.lights import organisation_window
 from cerchia.ledger.models import (
     ROLLUP_COUNTERS,
     ClosedBusiness,
@@ -51,7 +52,10 @@ from cerchia.ledger.models import (
     OneToOne,
     Referral,
     Rollup,
+    SixMonthRollup,
+    SixMonthWindow,
 )
+from cerchia.ledger.rollups import build_window, refill_windows
 from cerchia.meetings.models import Attendance, Meeting, Registration, Visitor
 
 MAX_SEED = 999_999
@@ -293,6 +297,8 @@ WRITTEN: tuple[type[models.Model], ...] = (
     Registration,
     Connection,
     Rollup,
+    SixMonthWindow,
+    SixMonthRollup,
 )
 
 
@@ -1035,6 +1041,14 @@ def _write_rollups(first_chapter: int, last_chapter: int) -> int:
         return int(cursor.rowcount)
 
 
+def _write_window(start: datetime.date) -> int:
+    """The six-month windows built already, summed again with the new rows in them, and the
+    one the organisation view reads from ``start``; returns the rows of that one."""
+    refill_windows()
+    build_window(start)
+    return SixMonthRollup.objects.filter(start=start).count()
+
+
 # --- the whole run ---------------------------------------------------------------------------
 
 
@@ -1103,6 +1117,10 @@ def generate(plan: Plan, progress: Callable[[str], None] | None = None) -> dict[
     say("monthly rollups")
     counts = dict(writer.counts)
     counts[Rollup._meta.label] = _write_rollups(*generator.chapter_ids)
+    say("six-month rollup")
+    # The organisation view's window as of the last day generated (as the daily job builds
+    # it); an existing window is summed again, the new rows in it.
+    counts[SixMonthRollup._meta.label] = _write_window(organisation_window(plan.until).start)
     _advance_sequences({model: generator.next_id[model] for model in KEYED})
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {SCRATCH}")

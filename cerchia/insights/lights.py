@@ -44,9 +44,17 @@ from cerchia.insights.scoring import (
     resolve,
     rules_for_group,
 )
-from cerchia.ledger.models import ClosedBusiness, Credit, OneToOne, Referral, Rollup
+from cerchia.ledger.models import (
+    ClosedBusiness,
+    Credit,
+    OneToOne,
+    Referral,
+    Rollup,
+    SixMonthRollup,
+)
+from cerchia.ledger.rollups import build_window, window_built
 from cerchia.lib.money import format_money
-from cerchia.lib.sql import id_in
+from cerchia.lib.sql import id_in, work_mem
 from cerchia.meetings.models import Attendance, Registration
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -809,6 +817,16 @@ def organisation_window(today: datetime.date) -> Window:
     return window_for("previous", today)
 
 
+def prepare_organisation_window(today: datetime.date) -> dict[str, Any]:
+    """For the daily job: the six-month rows the organisation view reads from ``today``,
+    built once a month (the view builds them itself if this has not run)."""
+    start = organisation_window(today).start
+    if window_built(start):
+        return {"six_month_windows_built": 0}
+    build_window(start)
+    return {"six_month_windows_built": 1}
+
+
 def _sql_count(name: str) -> str:
     return f"s.{name}"
 
@@ -817,22 +835,41 @@ def _sql_count(name: str) -> str:
 NUMBER = "CAST(%s AS DOUBLE PRECISION)"
 
 
+def _sql_measures() -> str:
+    """The select list that works out, once per member row of ``s`` (its counts and
+    ``days``), every per-week rate and attendance share a band may read; ``_sql_value``
+    names them. Each is the same floating-point operation ``Measures.value`` does."""
+    divisor = "(CASE WHEN s.days > 0 THEN s.days ELSE 1 END)"
+    counts = {name: f"s.{name}" for name in COUNT_FIELDS}
+    counts["missed"] = "(s.absent + s.substituted)"
+    per_week = [
+        f"CAST({count} AS DOUBLE PRECISION) * 7 / {divisor} AS pw_{name}"
+        for name, count in counts.items()
+    ]
+    shares = [
+        f"(CASE WHEN (s.attended + {counts[name]}) > 0 "
+        f"THEN CAST(s.attended AS DOUBLE PRECISION) / (s.attended + {counts[name]}) "
+        f"ELSE CAST(1 AS DOUBLE PRECISION) END) AS share_{name}"
+        for name in ("absent", "missed")
+    ]
+    return ", ".join(["s.*", *per_week, *shares])
+
+
 def _sql_value(factor: Factor, table: Table) -> str:
-    """``Measures.value`` in SQL (no parameters: only column names and integer literals)."""
-    missed = _sql_count("absent")
-    if table.substitutes_count_as_absence:
-        missed = f"({missed} + {_sql_count('substituted')})"
+    """``Measures.value`` in SQL: a column of ``_sql_measures`` or a count (no parameters)."""
+    missed = "missed" if table.substitutes_count_as_absence else "absent"
     if factor.unit == "share":
-        attended = _sql_count("attended")
-        return (
-            f"(CASE WHEN ({attended} + {missed}) > 0 "
-            f"THEN CAST({attended} AS DOUBLE PRECISION) / ({attended} + {missed}) "
-            "ELSE CAST(1 AS DOUBLE PRECISION) END)"
-        )
-    count = missed if factor.code == "absences" else _sql_count(FACTOR_COUNT[factor.code])
+        return f"s.share_{missed}"
+    name = missed if factor.code == "absences" else FACTOR_COUNT[factor.code]
     if factor.unit == "per_week":
-        return f"(CAST({count} AS DOUBLE PRECISION) * 7 / s.divisor)"
-    return count
+        return f"s.pw_{name}"
+    return _sql_count(name) if name != "missed" else "(s.absent + s.substituted)"
+
+
+# Keeps a subquery from being merged into the query around it, so that what it works out is
+# worked out once per row (PostgreSQL; SQLite needs a LIMIT to take an OFFSET).
+def _fence() -> str:
+    return "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
 
 
 def _sql_points(factor: Factor, table: Table) -> tuple[str, list[Any]]:
@@ -864,20 +901,31 @@ def _sql_score(table: Table) -> tuple[str, list[Any]]:
     return " + ".join(parts), params
 
 
+# No time zone is more than 14 hours ahead of UTC: whoever joined before the window's second
+# day began there (its midnight at UTC+14) joined on its first day or before, wherever their
+# chapter is, and counts every day of it.
+AHEAD_MOST = datetime.timedelta(hours=14)
+
+
 def _sql_days(window: Window) -> tuple[str, list[Any]]:
     """Countable days in SQL: from the later of the window's start and the local day the
-    member joined (in the chapter's time zone) to the window's end."""
+    member joined (in the chapter's time zone) to the window's end. The local day is only
+    worked out for those who joined near or after the start (the others count every day)."""
     adapt = connection.ops.adapt_datefield_value
+    second_day = datetime.datetime.combine(window.start + ONE_DAY, datetime.time(), datetime.UTC)
+    before = connection.ops.adapt_datetimefield_value(second_day - AHEAD_MOST)
     if connection.vendor == "postgresql":
-        return (
-            "(%s::date - GREATEST(%s::date, "
-            "COALESCE((m.joined_at AT TIME ZONE g.time_zone)::date, %s::date)) + 1)",
-            [adapt(window.end), adapt(window.start), adapt(window.start)],
+        local = "(%s::date - GREATEST(%s::date, (m.joined_at AT TIME ZONE g.time_zone)::date) + 1)"
+        params = [adapt(window.end), adapt(window.start)]
+    else:
+        local = (
+            "(julianday(%s) - julianday(MAX(%s, "
+            "django_datetime_cast_date(m.joined_at, g.time_zone, %s))) + 1)"
         )
+        params = [adapt(window.end), adapt(window.start), connection.timezone_name]
     return (
-        "(julianday(%s) - julianday(MAX(%s, COALESCE("
-        "django_datetime_cast_date(m.joined_at, g.time_zone, %s), %s))) + 1)",
-        [adapt(window.end), adapt(window.start), connection.timezone_name, adapt(window.start)],
+        f"(CASE WHEN m.joined_at IS NULL OR m.joined_at < %s THEN %s ELSE {local} END)",
+        [before, window.days, *params],
     )
 
 
@@ -923,31 +971,39 @@ def organisation_lights(organisation: Group, today: datetime.date) -> list[Chapt
     missing = [g.pk for g in org_chain[1:] if g.pk not in own]
     if missing and len(org_chain) > 1:
         own.update({r.group_id: r for r in ScoringRules.objects.filter(group_id__in=missing)})
-    # Chapters mostly follow one set of rules: build each table once.
+    # Chapters mostly follow one set of rules: find each chapter's source of rules by id,
+    # then build each source's table once.
+    org_ids = [g.pk for g in org_chain]
     built: dict[int | None, Resolved | None] = {}
     tables: dict[int, Resolved | None] = {}
+    by_source: dict[int | None, list[int]] = defaultdict(list)
     for chapter in chapters:
-        chain: list[Group] = []
+        ids: list[int] = []
         node_id: int | None = chapter["pk"]
-        while node_id in by_id and len(chain) < MAX_DEPTH:
-            chain.append(Group(pk=node_id, kind=organisation.kind))
+        while node_id in by_id and len(ids) < MAX_DEPTH:
+            ids.append(node_id)
             node_id = by_id[node_id]["parent_id"]
-        chain += org_chain
-        source = next((g.pk for g in chain if g.pk in own), None)
+        source = next((gid for gid in (*ids, *org_ids) if gid in own), None)
         if source not in built:
+            chain = [Group(pk=gid, kind=organisation.kind) for gid in ids] + org_chain
             built[source] = resolve(chain[0], own, chain)
         tables[chapter["pk"]] = built[source]
+        by_source[source].append(chapter["pk"])
     branches: dict[Table, list[int]] = defaultdict(list)
     unscored: list[int] = []
-    for chapter_id, resolved in tables.items():
+    for source, chapter_ids in by_source.items():
+        resolved = built[source]
         if resolved is None:
-            unscored.append(chapter_id)
+            unscored += chapter_ids
         else:
-            branches[resolved.table].append(chapter_id)
+            branches[resolved.table] += chapter_ids
     ordered = sorted(branches.items(), key=lambda item: -len(item[1]))
 
-    rows = _score_chapters(list(by_id), window, ordered, unscored)
-    stats = _membership_stats(chapters_qs, organisation, today)
+    # Room to hash and sort 300,000 members in memory (PostgreSQL's default 4 MB spills to
+    # disk).
+    with work_mem("64MB"):
+        rows = _score_chapters(list(by_id), window, ordered, unscored)
+        stats = _membership_stats(chapters_qs, organisation, today)
     out = []
     for chapter in chapters:
         gid = chapter["pk"]
@@ -980,42 +1036,39 @@ def _score_chapters(
     branches: list[tuple[Table, list[int]]],
     unscored: list[int],
 ) -> dict[int, dict[str, Any]]:
-    """Colour counts, average score and referrals given per chapter in one statement: each
-    member's rollup sums over the window (read once), each active member's countable days,
-    score under their chapter's table and colour; the referrals of every member, past ones
-    included."""
-    quote = connection.ops.quote_name
-    adapt = connection.ops.adapt_datefield_value
+    """Colour counts, average score and referrals given per chapter in one statement, from
+    the six-month rollup (one row per member, built for the window if it is not yet): each
+    active member's countable days, score under their chapter's table and colour; the
+    referrals of every member, past ones included."""
     if not chapter_ids:
         return {}
+    if not window_built(window.start):
+        build_window(window.start)
+    quote = connection.ops.quote_name
+    adapt = connection.ops.adapt_datefield_value
     member_in, member_in_params = id_in("m.group_id", chapter_ids)
-    rollup_in, rollup_in_params = id_in("r.group_id", chapter_ids)
+    six_in, six_in_params = id_in("w.group_id", chapter_ids)
     days_sql, days_params = _sql_days(window)
-    membership, group, rollup = (
+    membership, group, six = (
         quote(Membership._meta.db_table),
         quote(Group._meta.db_table),
-        quote(Rollup._meta.db_table),
+        quote(SixMonthRollup._meta.db_table),
     )
-    sums = ", ".join(
-        f"SUM({expr}) AS {name}"
-        for name, expr in (
-            ("absent", "r.absent"),
-            ("substituted", "r.substituted"),
-            ("late", "r.late"),
-            ("attended", "r.attended"),
-            ("referrals", "r.referrals_given"),
-            ("visitors", "r.visitors_brought"),
-            # Money in the chapter's own currency only.
-            (
-                "closed_minor",
-                "CASE WHEN r.currency = g.currency THEN r.closed_received_minor ELSE 0 END",
-            ),
-            ("testimonials", "r.testimonials"),
-            ("education", "r.education"),
-            ("one_to_ones", "r.one_to_ones"),
+    coalesced = ", ".join(
+        f"COALESCE(w.{quote(column)}, 0) AS {name}"
+        for name, column in (
+            ("absent", "absent"),
+            ("substituted", "substituted"),
+            ("late", "late"),
+            ("attended", "attended"),
+            ("referrals", "referrals_given"),
+            ("visitors", "visitors_brought"),
+            ("closed_minor", "closed_received_minor"),
+            ("testimonials", "testimonials"),
+            ("education", "education"),
+            ("one_to_ones", "one_to_ones"),
         )
     )
-    coalesced = ", ".join(f"COALESCE(r.{name}, 0) AS {name}" for name in COUNT_FIELDS)
     # Which table scores each member: the commonest is the fallback, the others are picked
     # by chapter id (chapters with rules of their own are few).
     score_parts: list[str] = []
@@ -1042,75 +1095,76 @@ def _score_chapters(
     else:  # no chapter has a rule table: nobody is scored, the referrals still count
         score_sql, score_params = "CAST(NULL AS DOUBLE PRECISION)", []
     table_sql = f"CASE {' '.join(table_parts)} ELSE 0 END" if table_parts else "0"
+    # Colours as numbers (1 green, 2 amber, 3 red, 4 grey; 0 not scored): cheap to compare.
     colour_parts: list[str] = []
     colour_params: list[Any] = []
     for index, (table, _ids) in enumerate(branches):
         colour_parts.append(
-            f"WHEN t.tbl = {index} THEN (CASE WHEN t.score >= {NUMBER} THEN 'green' "
-            f"WHEN t.score >= {NUMBER} THEN 'amber' WHEN t.score >= {NUMBER} THEN 'red' "
-            "ELSE 'grey' END)"
+            f"WHEN t.tbl = {index} THEN (CASE WHEN t.score >= {NUMBER} THEN 1 "
+            f"WHEN t.score >= {NUMBER} THEN 2 WHEN t.score >= {NUMBER} THEN 3 ELSE 4 END)"
         )
         colour_params += list(table.cutoffs)
     # Only quoted table names and SQL generated here from the rule table are spliced in;
-    # every value (bounds, points, ids, dates) is a parameter.
+    # every value (bounds, points, ids, dates) is a parameter. Counts live in the row of the
+    # chapter's currency, and money is counted in that currency only: one row per member.
+    # Each level is fenced off so that what it works out (days, rates, the score) is worked
+    # out once per member and read as a column by the level around it.
+    fence = _fence()
     sql = f"""
-        WITH r AS MATERIALIZED (
-            SELECT r.group_id, r.user_id, {sums}
-            FROM {rollup} r JOIN {group} g ON g.id = r.group_id
-            WHERE r.month >= %s AND r.month <= %s AND {rollup_in}
-            GROUP BY r.group_id, r.user_id
-        ),
-        d AS MATERIALIZED (
-            SELECT m.group_id, m.user_id, {days_sql} AS days
-            FROM {membership} m JOIN {group} g ON g.id = m.group_id
-            WHERE m.status = %s AND {member_in}
-        ),
-        s AS MATERIALIZED (
-            SELECT d.group_id, d.days, CASE WHEN d.days > 0 THEN d.days ELSE 1 END AS divisor,
-                   {coalesced}
-            FROM d LEFT JOIN r ON r.group_id = d.group_id AND r.user_id = d.user_id
-        ),
-        t AS MATERIALIZED (
-            SELECT s.group_id, s.days, {table_sql} AS tbl, {score_sql} AS score FROM s
-        ),
-        c AS (
+        WITH c AS (
             SELECT t.group_id, t.score,
-                   CASE WHEN t.days <= 0 OR t.score IS NULL THEN NULL
+                   CASE WHEN t.days <= 0 OR t.score IS NULL THEN 0
                         {" ".join(colour_parts)} END AS colour
-            FROM t
+            FROM (
+                SELECT s.group_id, s.days, {table_sql} AS tbl, {score_sql} AS score
+                FROM (
+                    SELECT {_sql_measures()}
+                    FROM (
+                        SELECT m.group_id, {days_sql} AS days, {coalesced}
+                        FROM {membership} m JOIN {group} g ON g.id = m.group_id
+                        LEFT JOIN {six} w ON w.start = %s AND w.group_id = m.group_id
+                            AND w.user_id = m.user_id AND w.currency = g.currency
+                        WHERE m.status = %s AND {member_in} {fence}
+                    ) s {fence}
+                ) s {fence}
+            ) t
+        ),
+        n AS (
+            SELECT c.group_id, c.colour, COUNT(*) AS members, SUM(c.score) AS score_sum
+            FROM c GROUP BY c.group_id, c.colour
         )
         SELECT x.group_id, SUM(x.green) AS green, SUM(x.amber) AS amber, SUM(x.red) AS red,
                SUM(x.grey) AS grey, SUM(x.unscored) AS unscored,
                SUM(x.score_sum) / NULLIF(SUM(x.scored), 0) AS average,
                SUM(x.referrals) AS referrals
         FROM (
-            SELECT c.group_id,
-                   CASE WHEN c.colour = 'green' THEN 1 ELSE 0 END AS green,
-                   CASE WHEN c.colour = 'amber' THEN 1 ELSE 0 END AS amber,
-                   CASE WHEN c.colour = 'red' THEN 1 ELSE 0 END AS red,
-                   CASE WHEN c.colour = 'grey' THEN 1 ELSE 0 END AS grey,
-                   CASE WHEN c.colour IS NULL THEN 1 ELSE 0 END AS unscored,
-                   CASE WHEN c.colour IS NOT NULL THEN c.score ELSE 0 END AS score_sum,
-                   CASE WHEN c.colour IS NOT NULL THEN 1 ELSE 0 END AS scored,
+            SELECT n.group_id,
+                   CASE WHEN n.colour = 1 THEN n.members ELSE 0 END AS green,
+                   CASE WHEN n.colour = 2 THEN n.members ELSE 0 END AS amber,
+                   CASE WHEN n.colour = 3 THEN n.members ELSE 0 END AS red,
+                   CASE WHEN n.colour = 4 THEN n.members ELSE 0 END AS grey,
+                   CASE WHEN n.colour = 0 THEN n.members ELSE 0 END AS unscored,
+                   CASE WHEN n.colour > 0 THEN n.score_sum ELSE 0 END AS score_sum,
+                   CASE WHEN n.colour > 0 THEN n.members ELSE 0 END AS scored,
                    0 AS referrals
-            FROM c
+            FROM n
             UNION ALL
-            SELECT r.group_id, 0, 0, 0, 0, 0, 0, 0, r.referrals FROM r
+            SELECT w.group_id, 0, 0, 0, 0, 0, 0, 0, SUM(w.referrals_given)
+            FROM {six} w WHERE w.start = %s AND {six_in}
+            GROUP BY w.group_id
         ) x
         GROUP BY x.group_id
     """  # noqa: S608
-    # The CTEs materialise each member's row once: the score's many CASE branches then read
-    # plain columns (and PostgreSQL does not inline them into every reference).
     params = [
-        adapt(window.start),
-        adapt(window.end.replace(day=1)),
-        *rollup_in_params,
-        *days_params,
-        Membership.Status.ACTIVE.value,
-        *member_in_params,
+        *colour_params,
         *table_params,
         *score_params,
-        *colour_params,
+        *days_params,
+        adapt(window.start),
+        Membership.Status.ACTIVE.value,
+        *member_in_params,
+        adapt(window.start),
+        *six_in_params,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 import json
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,9 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cerchia.accounts.models import Profile, User
+from cerchia.accounts.models import Profile, User, level_of
 from cerchia.accounts.privacy import can_see
-from cerchia.accounts.selectors import reach_map
+from cerchia.accounts.selectors import links_params, links_sql, reach_from_links
 from cerchia.groups.models import Group, Kind, Membership
 from cerchia.ledger.models import ClosedBusiness, Connection, Investment, Referral, Rollup
 from cerchia.ledger.selectors_ledger import check_range, parse_day
@@ -174,16 +175,21 @@ class _Bucket:
 # --- per group and per kind ----------------------------------------------------------------
 
 
-def _day_filter(
-    column: str, start: datetime.date | None, end: datetime.date | None
-) -> tuple[str, list[Any]]:
-    """`` AND column >= %s AND column <= %s`` for the bounds given, with their parameters."""
-    sql, params = "", []
-    for op, day in ((">=", start), ("<=", end)):
-        if day is not None:
-            sql += f" AND {column} {op} %s"
-            params.append(connection.ops.adapt_datefield_value(day))
-    return sql, params
+def _dates_sql(column: str, has_start: bool, has_end: bool) -> str:
+    """`` AND column >= %s AND column <= %s`` for the bounds given (``_day_params``)."""
+    return (f" AND {column} >= %s" if has_start else "") + (
+        f" AND {column} <= %s" if has_end else ""
+    )
+
+
+def _day_params(start: datetime.date | None, end: datetime.date | None) -> list[Any]:
+    """The parameters of ``_dates_sql`` for these bounds."""
+    adapt = connection.ops.adapt_datefield_value
+    return [adapt(day) for day in (start, end) if day is not None]
+
+
+# The statements below are the same for every request with the same bounds: each is written
+# once per process (and database vendor), not formatted again on every report.
 
 
 # The report's sums, one SELECT per source on the person's own index (names from the models,
@@ -224,26 +230,33 @@ _SUMS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _ledger_sums(
-    user: Any, start: datetime.date | None, end: datetime.date | None
-) -> list[tuple[str, int | None, str, dict[str, Any]]]:
-    """(what, group id, currency or "" for the group's, values) from one aggregate per source,
-    each on the person's own index (giver/receiver/owner/user + date), sent as one statement:
-    the report is asked for often, and one statement costs the ORM one compilation."""
+@functools.cache
+def _sums_sql(vendor: str, has_start: bool, has_end: bool) -> str:
     tables = {
         "referral": Referral._meta.db_table,
         "closed": ClosedBusiness._meta.db_table,
         "connection": Connection._meta.db_table,
         "investment": Investment._meta.db_table,
     }
-    parts: list[str] = []
+    return " UNION ALL ".join(
+        sql.format(dates=_dates_sql(column, has_start, has_end), **tables)
+        for sql, column, *_args in _SUMS
+    )
+
+
+def _ledger_sums(
+    user: Any, start: datetime.date | None, end: datetime.date | None
+) -> list[tuple[str, int | None, str, dict[str, Any]]]:
+    """(what, group id, currency or "" for the group's, values) from one aggregate per source,
+    each on the person's own index (giver/receiver/owner/user + date), sent as one statement:
+    the report is asked for often, and one statement costs the ORM one compilation."""
+    sql = _sums_sql(connection.vendor, start is not None, end is not None)
+    day_params = _day_params(start, end)
     params: list[Any] = []
-    for sql, column, *args in _SUMS:
-        dates, day_params = _day_filter(column, start, end)
-        parts.append(sql.format(dates=dates, **tables))
+    for _sql, _column, *args in _SUMS:
         params.extend([*args, user.pk, *day_params])
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
 
     found: list[tuple[str, int | None, str, dict[str, Any]]] = []
@@ -290,16 +303,21 @@ def _aware(moment: Any) -> Any:
     return moment
 
 
+@functools.lru_cache(maxsize=128)  # by the number of groups named
+def _groups_sql(vendor: str, n_ids: int) -> str:
+    return _GROUPS_SQL.format(
+        group=Group._meta.db_table,
+        membership=Membership._meta.db_table,
+        ids=", ".join(["%s"] * n_ids),
+    )
+
+
 def _groups(user: Any, group_ids: set[int]) -> tuple[dict[int, dict[str, Any]], dict[str, Any]]:
     """The groups the sums name, and the person's informal network (read, never created: a
     report writes nothing), each with the person's membership dates (the advisor weighs the
     months they cover) — in one statement."""
     ids = sorted(group_ids) or [0]
-    sql = _GROUPS_SQL.format(
-        group=Group._meta.db_table,
-        membership=Membership._meta.db_table,
-        ids=", ".join(["%s"] * len(ids)),
-    )
+    sql = _groups_sql(connection.vendor, len(ids))
     with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk, *ids, Kind.INFORMAL.value, user.pk])
         rows = cursor.fetchall()
@@ -368,18 +386,23 @@ def _by_group_and_kind(
             else:
                 bucket.add(name, value)
 
-    def order(bucket: _Bucket) -> tuple[Any, ...]:
+    names = {key: _name_of(bucket.group) for key, bucket in buckets.items()}
+
+    def order(key: tuple[Any, str]) -> tuple[Any, ...]:
+        bucket = buckets[key]
         g = bucket.group
         informal_first = g["kind"] != Kind.INFORMAL
-        return (informal_first, _name_of(g).lower(), g["slug"], bucket.currency != g["currency"])
+        own_currency_first = bucket.currency != g["currency"]
+        return (informal_first, names[key].lower(), g["slug"], own_currency_first, bucket.currency)
 
     by_group: list[dict[str, Any]] = []
-    for bucket in sorted(buckets.values(), key=lambda b: (*order(b), b.currency)):
+    for key in sorted(buckets, key=order):
+        bucket = buckets[key]
         g = bucket.group
         by_group.append(
             {
                 "group_slug": g["slug"],
-                "group_name": _name_of(g),
+                "group_name": names[key],
                 "group_kind": g["kind"],
                 "currency": bucket.currency,
                 **finish(bucket.sums, bucket.hours),
@@ -422,6 +445,21 @@ _TREND_SQL = (
     "WHERE user_id = %s{dates} GROUP BY month, currency"
 )
 _TREND_KEYS = ("month", "currency", *TREND_FIELDS)
+# A month without entries in one currency.
+_NO_MONTH: dict[str, Any] = {
+    "referrals_received": 0,
+    "referrals_given": 0,
+    "closed_business_received_minor": 0,
+    "money_minor": 0,
+    "hours": 0.0,
+}
+
+
+@functools.cache
+def _trend_sql(vendor: str, has_start: bool, has_end: bool) -> str:
+    return _TREND_SQL.format(
+        rollup=Rollup._meta.db_table, dates=_dates_sql("month", has_start, has_end)
+    )
 
 
 def trend(
@@ -432,11 +470,9 @@ def trend(
     Months without entries are zeros; no entries at all is an empty list."""
     first_month = start.replace(day=1) if start is not None else None
     last_month = end.replace(day=1) if end is not None else None
-    dates, params = _day_filter("month", first_month, last_month)
+    sql = _trend_sql(connection.vendor, first_month is not None, last_month is not None)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _TREND_SQL.format(rollup=Rollup._meta.db_table, dates=dates), [user.pk, *params]
-        )
+        cursor.execute(sql, [user.pk, *_day_params(first_month, last_month)])
         sums = [dict(zip(_TREND_KEYS, row, strict=True)) for row in cursor.fetchall()]
     for row in sums:
         for name in TREND_FIELDS[:-1]:
@@ -450,19 +486,21 @@ def trend(
     currencies = sorted({row["currency"] for row in sums})
     out = []
     for month in _months(first, last):
+        label = month.strftime("%Y-%m")
         for currency in currencies:
-            row = found.get((month, currency), {})
-            hours = Decimal(row.get("hours") or 0).quantize(_HOURS, ROUND_HALF_UP)
+            entry = found.get((month, currency))
+            if entry is None:
+                out.append({"month": label, "currency": currency, **_NO_MONTH})
+                continue
             out.append(
                 {
-                    "month": month.strftime("%Y-%m"),
+                    "month": label,
                     "currency": currency,
-                    "referrals_received": row.get("referrals_received") or 0,
-                    "referrals_given": row.get("referrals_given") or 0,
-                    "closed_business_received_minor": row.get("closed_business_received_minor")
-                    or 0,
-                    "money_minor": row.get("money_minor") or 0,
-                    "hours": float(hours),
+                    "referrals_received": entry["referrals_received"],
+                    "referrals_given": entry["referrals_given"],
+                    "closed_business_received_minor": entry["closed_business_received_minor"],
+                    "money_minor": entry["money_minor"],
+                    "hours": float(entry["hours"]),  # exact to 2 decimals already
                 }
             )
     return out
@@ -476,16 +514,39 @@ def _city_key(city: str) -> str:
 
 
 # The referrals received per giver and kind of group, with each giver's city, visibility and
-# whether the account is active; then the person's own profile (count 0).
+# whether the account is active; then the person's own profile (count 0); then the person's
+# links to those givers (``links_sql``, the rule ``reach_map`` applies), in the last column.
 _GEOGRAPHY_SQL = (
-    "SELECT c.giver_id, c.kind, c.n, p.city, p.visibility, u.is_active FROM ("
-    "SELECT r.giver_id, g.kind, COUNT(*) AS n FROM {referral} r "
+    "WITH c AS (SELECT r.giver_id, g.kind, COUNT(*) AS n FROM {referral} r "
     "LEFT JOIN {group} g ON g.id = r.group_id WHERE r.receiver_id = %s{dates} "
-    "GROUP BY r.giver_id, g.kind) c "
-    "JOIN {user} u ON u.id = c.giver_id LEFT JOIN {profile} p ON p.user_id = c.giver_id "
-    "UNION ALL SELECT p.user_id, NULL, 0, p.city, p.visibility, u.is_active FROM {profile} p "
-    "JOIN {user} u ON u.id = p.user_id WHERE p.user_id = %s"
+    "GROUP BY r.giver_id, g.kind) "
+    "SELECT c.giver_id, c.kind, c.n, p.city, p.visibility, u.is_active, CAST(NULL AS INTEGER) "
+    "FROM c JOIN {user} u ON u.id = c.giver_id LEFT JOIN {profile} p ON p.user_id = c.giver_id "
+    "UNION ALL SELECT p.user_id, NULL, 0, p.city, p.visibility, u.is_active, NULL "
+    "FROM {profile} p JOIN {user} u ON u.id = p.user_id WHERE p.user_id = %s "
+    "UNION ALL SELECT l.owner_id, NULL, NULL, NULL, NULL, NULL, l.link FROM ({links}) l"
 )
+# The givers, for the links.
+_GIVERS = "IN (SELECT c.giver_id FROM c)"
+
+
+@functools.cache
+def _geography_sql(vendor: str, has_start: bool, has_end: bool) -> str:
+    return _GEOGRAPHY_SQL.format(
+        referral=Referral._meta.db_table,
+        group=Group._meta.db_table,
+        profile=Profile._meta.db_table,
+        user=User._meta.db_table,
+        dates=_dates_sql("r.given_on", has_start, has_end),
+        links=links_sql(f"owner_id {_GIVERS}", f"blocker_id {_GIVERS}", f"m.user_id {_GIVERS}"),
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _location_level(visibility: str) -> str:
+    """The "location" level of a profile's visibility as the database returns it (JSON text):
+    most profiles share a handful of choices, each decoded once."""
+    return level_of(json.loads(visibility), "location")
 
 
 def geography(user: Any, start: datetime.date | None, end: datetime.date | None) -> dict[str, Any]:
@@ -494,27 +555,28 @@ def geography(user: Any, start: datetime.date | None, end: datetime.date | None)
     visibility (the "location" field); hidden or missing → "unknown". ``local_share`` is the
     share from the person's own city (None without a city of their own, or without
     referrals); ``by_kind`` shows it per kind of group (a chamber's local reach)."""
-    dates, params = _day_filter("r.given_on", start, end)
-    sql = _GEOGRAPHY_SQL.format(
-        referral=Referral._meta.db_table,
-        group=Group._meta.db_table,
-        profile=Profile._meta.db_table,
-        user=User._meta.db_table,
-        dates=dates,
-    )
+    sql = _geography_sql(connection.vendor, start is not None, end is not None)
+    params = [user.pk, *_day_params(start, end), user.pk, *links_params(user)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, *params, user.pk])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     counts: list[dict[str, Any]] = []
     profiles: dict[int, dict[str, Any]] = {}
-    for person_id, kind, n, city, visibility, is_active in rows:
-        if isinstance(visibility, str):
-            visibility = json.loads(visibility)
-        profiles[person_id] = {"city": city, "visibility": visibility, "user__is_active": is_active}
+    found_links: list[tuple[int, int]] = []
+    for person_id, kind, n, city, visibility, is_active, link in rows:
+        if link is not None:
+            found_links.append((person_id, link))
+            continue
+        location = (
+            _location_level(visibility)
+            if isinstance(visibility, str)
+            else level_of(visibility, "location")
+        )
+        profiles[person_id] = {"city": city, "location": location, "user__is_active": is_active}
         if person_id != user.pk:  # a referral's giver is never its receiver
             counts.append({"giver_id": person_id, "group__kind": kind, "n": n})
     giver_ids = {row["giver_id"] for row in counts}
-    reach = reach_map(user, giver_ids) if giver_ids else {}
+    reach = reach_from_links(user, giver_ids, found_links) if giver_ids else {}
     own = profiles.get(user.pk)
     own_city = " ".join((own or {}).get("city", "").split())
     own_key = _city_key(own_city) if own_city else None
@@ -524,8 +586,7 @@ def geography(user: Any, start: datetime.date | None, end: datetime.date | None)
         if profile is None or not profile["user__is_active"]:
             return UNKNOWN_CITY
         city = " ".join((profile["city"] or "").split())
-        level = Profile(visibility=profile["visibility"]).level_of("location")
-        if not city or not can_see(level, reach.get(giver_id, 0)):
+        if not city or not can_see(profile["location"], reach.get(giver_id, 0)):
             return UNKNOWN_CITY
         return city
 

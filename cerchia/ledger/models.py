@@ -587,3 +587,76 @@ class Rollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.group_id} {self.month:%Y-%m} {self.currency}"
+
+
+# The counters the six-month rollup keeps: what the traffic lights score.
+WINDOW_COUNTERS = (
+    "referrals_given",
+    "closed_received_minor",
+    "one_to_ones",
+    "visitors_brought",
+    "attended",
+    "absent",
+    "substituted",
+    "late",
+    "education",
+    "testimonials",
+)
+
+
+class SixMonthWindow(models.Model):
+    """A six-month window whose ``SixMonthRollup`` rows exist: built once from the monthly
+    rollup, then kept in step with it by every ledger write (``rollups.apply``)."""
+
+    start = models.DateField(_("first month"), unique=True)
+    last_month = models.DateField(_("last month"))
+    built_at = models.DateTimeField(_("built"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("six-month window")
+        verbose_name_plural = _("six-month windows")
+        ordering = ["-start"]
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m}..{self.last_month:%Y-%m}"
+
+
+class SixMonthRollup(models.Model):
+    """One member's six months (``SixMonthWindow``) in one group: the monthly rollup's rows of
+    those months summed, one row per currency as there (counts in the group's currency's
+    row). The organisation view reads one row per member instead of six."""
+
+    start = models.DateField(_("first month"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    group = models.ForeignKey(
+        "groups.Group", verbose_name=_("group"), on_delete=models.CASCADE, related_name="+"
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    referrals_given = models.IntegerField(default=0)
+    closed_received_minor = models.BigIntegerField(default=0)
+    one_to_ones = models.IntegerField(default=0)
+    visitors_brought = models.IntegerField(default=0)
+    attended = models.IntegerField(default=0)
+    absent = models.IntegerField(default=0)
+    substituted = models.IntegerField(default=0)
+    late = models.IntegerField(default=0)
+    education = models.IntegerField(default=0)
+    testimonials = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("six-month rollup")
+        verbose_name_plural = _("six-month rollups")
+        ordering = ["start", "group", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["start", "group", "user", "currency"], name="six_month_rollup_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.group_id} {self.start:%Y-%m}+6 {self.currency}"

@@ -21,9 +21,11 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
+from cerchia.dues.models import add_months
 from cerchia.groups.models import Group, Kind
 from cerchia.ledger.models import (
     ROLLUP_COUNTERS,
+    WINDOW_COUNTERS,
     ClosedBusiness,
     Connection,
     Credit,
@@ -31,6 +33,8 @@ from cerchia.ledger.models import (
     OneToOne,
     Referral,
     Rollup,
+    SixMonthRollup,
+    SixMonthWindow,
 )
 
 RollupKey = tuple[int, int, datetime.date, str]  # user, group, month, currency
@@ -194,6 +198,9 @@ def apply(add: Sequence[Delta] = (), remove: Sequence[Delta] = ()) -> None:
     if not rows:
         return
     _add_to_rows(rows)
+    # After the monthly rows: that statement waits while a window is being built (its lock),
+    # so this one sees the window once it is there, and adds to it.
+    _add_to_windows(rows)
     for key, changes in rows.items():
         if any(value < 0 for value in changes.values()):
             _drop_if_empty(key)
@@ -237,6 +244,131 @@ def _add_to_rows(rows: dict[RollupKey, dict[str, Any]]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _add_to_windows(rows: dict[RollupKey, dict[str, Any]]) -> None:
+    """Add the monthly rows' changes to the six-month rows of every built window that holds
+    their month, in one ``INSERT ... SELECT`` joined with the windows (it inserts nothing when
+    no window holds them). Several months of one window add up before they are written."""
+    picked = {
+        key: {name: changes[name] for name in WINDOW_COUNTERS if changes.get(name)}
+        for key, changes in rows.items()
+    }
+    picked = {key: changes for key, changes in picked.items() if changes}
+    if not picked:
+        return
+    quote = connection.ops.quote_name
+    rollup = Rollup._meta
+    fields = {f.name: f for f in rollup.concrete_fields}
+    keys = [fields[name] for name in KEY_FIELDS]
+    numbers = [fields[name] for name in WINDOW_COUNTERS]
+    params: list[Any] = []
+    for key, changes in sorted(picked.items()):
+        params += [
+            f.get_db_prep_save(value, connection) for f, value in zip(keys, key, strict=True)
+        ]
+        params += [f.get_db_prep_save(changes.get(f.name, 0), connection) for f in numbers]
+    # VALUES columns are column1, column2, ... on both databases: user, group, month,
+    # currency, then the counters.
+    placeholders = ", ".join(["%s"] * (len(keys) + len(numbers)))
+    values = ", ".join([f"({placeholders})"] * len(picked))
+    sums = ", ".join(f"SUM(v.column{5 + i})" for i in range(len(numbers)))
+    table = quote(SixMonthRollup._meta.db_table)
+    columns = _window_columns()
+    additions = ", ".join(
+        f"{quote(name)} = {table}.{quote(name)} + EXCLUDED.{quote(name)}"
+        for name in WINDOW_COUNTERS
+    )
+    windows = quote(SixMonthWindow._meta.db_table)
+    # Only quoted names from the models are spliced in; every value is a parameter. The
+    # WHERE before ON CONFLICT is SQLite's way to tell the upsert from a join's ON.
+    sql = (
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608
+        f"SELECT w.start, v.column1, v.column2, v.column4, {sums} "
+        f"FROM (VALUES {values}) v JOIN {windows} w "
+        "ON w.start <= v.column3 AND v.column3 <= w.last_month WHERE 1 = 1 "
+        "GROUP BY w.start, v.column1, v.column2, v.column4 "
+        # In key order, as the monthly rows: concurrent writes lock rows in the same order.
+        "ORDER BY w.start, v.column1, v.column2, v.column4 "
+        f"ON CONFLICT (start, group_id, user_id, currency) DO UPDATE SET {additions}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+# --- six-month windows --------------------------------------------------------------------
+
+WINDOW_MONTHS = 6
+
+
+def window_built(start: datetime.date) -> bool:
+    return SixMonthWindow.objects.filter(start=start).exists()
+
+
+def build_window(start: datetime.date) -> SixMonthWindow:
+    """The six-month window from the month ``start``, building its rows from the monthly
+    rollup unless it is built already; windows older than the one before it are dropped.
+
+    On PostgreSQL the monthly rollup is locked against writes while the rows are summed
+    (SHARE ROW EXCLUSIVE, which a second builder waits for too): a write either committed
+    before, and is in the sums, or waits and then adds to the built window — never both,
+    never neither. Once a month, by the daily job; at 10M referrals it takes seconds."""
+    start = start.replace(day=1)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                table = connection.ops.quote_name(Rollup._meta.db_table)
+                cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        found = SixMonthWindow.objects.filter(start=start).first()
+        if found is not None:
+            return found
+        window = SixMonthWindow.objects.create(
+            start=start, last_month=add_months(start, WINDOW_MONTHS - 1)
+        )
+        _fill_window(window)
+        older = SixMonthWindow.objects.filter(start__lt=add_months(start, -1))
+        SixMonthRollup.objects.filter(start__in=older.values("start")).delete()
+        older.delete()
+    return window
+
+
+def _window_columns() -> str:
+    """The six-month rollup's columns an insert names: its key, then the counters."""
+    fields = {f.name: f for f in SixMonthRollup._meta.concrete_fields}
+    names = ("start", "user", "group", "currency", *WINDOW_COUNTERS)
+    return ", ".join(connection.ops.quote_name(fields[name].column) for name in names)
+
+
+def _fill_window(window: SixMonthWindow) -> None:
+    """The window's rows: the monthly rows of its months, summed per member, group and
+    currency (rows with nothing to count are left out)."""
+    quote = connection.ops.quote_name
+    target, source = SixMonthRollup._meta, Rollup._meta
+    columns = _window_columns()
+    sums = ", ".join(f"SUM(r.{quote(name)})" for name in WINDOW_COUNTERS)
+    anything = " OR ".join(f"r.{quote(name)} <> 0" for name in WINDOW_COUNTERS)
+    sql = (
+        f"INSERT INTO {quote(target.db_table)} ({columns}) "  # noqa: S608 (quoted names only)
+        f"SELECT %s, r.user_id, r.group_id, r.currency, {sums} "
+        f"FROM {quote(source.db_table)} r WHERE r.month >= %s AND r.month <= %s AND ({anything}) "
+        "GROUP BY r.user_id, r.group_id, r.currency"
+    )
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(window.start), adapt(window.start), adapt(window.last_month)])
+
+
+def window_snapshot(start: datetime.date) -> dict[tuple[int, int, str], dict[str, int]]:
+    """The window's non-zero rows as plain values (for comparing with the monthly rows)."""
+    out = {}
+    for row in SixMonthRollup.objects.filter(start=start).values(
+        "user_id", "group_id", "currency", *WINDOW_COUNTERS
+    ):
+        key = (row.pop("user_id"), row.pop("group_id"), row.pop("currency"))
+        values = {name: value for name, value in row.items() if value}
+        if values:
+            out[key] = values
+    return out
 
 
 def _empty_q() -> Q:
@@ -420,7 +552,16 @@ def rebuild(progress: Any = None) -> int:
         ],
         batch_size=1000,
     )
+    # The built six-month windows again, from the rebuilt months.
+    refill_windows()
     return len(rows)
+
+
+def refill_windows() -> None:
+    """Every built six-month window's rows summed again from the monthly rows."""
+    SixMonthRollup.objects.all().delete()
+    for window in SixMonthWindow.objects.all():
+        _fill_window(window)
 
 
 def snapshot() -> dict[RollupKey, dict[str, Any]]:

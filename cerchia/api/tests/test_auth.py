@@ -156,3 +156,63 @@ def test_errors_share_one_json_shape(cast):
     assert list(not_found.json()) == ["detail"]
     assert bad.status_code == 400
     assert list(bad.json()) == ["detail"]
+
+
+def test_the_token_lookup_loads_the_user_and_profile_as_the_orm_does(
+    cast, django_assert_num_queries
+):
+    from cerchia.accounts.models import User
+    from cerchia.accounts.services import user_for_token
+
+    Profile.objects.filter(user=cast.member).update(visibility={"phone": "groups"})
+    _token, key = create_api_token(cast.member, name="laptop")
+    expected = User.objects.select_related("profile").get(pk=cast.member.pk)
+
+    with django_assert_num_queries(2):  # the lookup, then the first use is recorded
+        user = user_for_token(key)
+    assert user is not None
+    with django_assert_num_queries(0):  # the profile came with the user
+        profile = user.profile
+    for field in User._meta.concrete_fields:
+        assert getattr(user, field.attname) == getattr(expected, field.attname), field.name
+    for field in Profile._meta.concrete_fields:
+        assert getattr(profile, field.attname) == getattr(expected.profile, field.attname)
+    assert profile.visibility == {"phone": "groups"}  # JSON decoded, not text
+    assert user.date_joined.tzinfo is not None  # aware, as the ORM gives it
+    assert profile.user is user
+    assert not user._state.adding and user._state.db == "default"
+
+
+def test_the_token_lookup_writes_at_most_once_a_minute(cast, django_assert_num_queries):
+    import datetime
+
+    from django.utils import timezone
+
+    from cerchia.accounts.services import user_for_token
+
+    token, key = create_api_token(cast.member, name="laptop")
+    with django_assert_num_queries(2):
+        user_for_token(key)
+    with django_assert_num_queries(1):  # used seconds ago: a read only
+        user_for_token(key)
+    two_minutes_ago = timezone.now() - datetime.timedelta(minutes=2)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=two_minutes_ago)
+    with django_assert_num_queries(2):
+        user_for_token(key)
+    token.refresh_from_db()
+    assert token.last_used_at > two_minutes_ago
+
+
+def test_the_token_lookup_finds_a_user_without_a_profile_and_no_one_for_a_wrong_key(cast):
+    from cerchia.accounts.models import User
+    from cerchia.accounts.services import user_for_token
+
+    bare = User.objects.create_user(email="bare@example.org", password="pw-bare")
+    _token, key = create_api_token(bare, name="script")
+
+    user = user_for_token(key)
+    assert user is not None and user.pk == bare.pk
+    with pytest.raises(User.profile.RelatedObjectDoesNotExist):
+        user.profile  # noqa: B018
+    assert user_for_token(key + "x") is None
+    assert user_for_token("") is None

@@ -315,6 +315,8 @@ def test_tiny_organisation_has_exact_counts_and_real_references() -> None:
         "ledger.OneToOne": str(OneToOne.objects.filter(group__in=chapters).count()),
         "ledger.Referral": str(referrals.count()),
         "ledger.Rollup": str(Rollup.objects.filter(group__in=chapters).count()),
+        # Three weeks of November: nothing in the six months before it.
+        "ledger.SixMonthRollup": "0",
         "meetings.Attendance": "24",
         "meetings.Meeting": "6",
         "meetings.Registration": str(visits.count()),
@@ -331,6 +333,24 @@ def test_rollups_equal_a_rebuild_beside_other_data(cast: Any) -> None:
     rollups.rebuild()
     assert rollups.snapshot() == before
     assert not Rollup.objects.filter(group=cast.group).exists()
+
+
+def test_the_organisation_views_six_month_window_is_built_with_the_rows(cast: Any) -> None:
+    from cerchia.insights.lights import organisation_window
+    from cerchia.ledger.tests.test_six_month_rollup import expected
+
+    out = io.StringIO()
+    call_command(
+        "generate", "--chapters", "1", "--members-per-chapter", "3", "--weeks", "30",
+        "--seed", "9", "--until", UNTIL, stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
+    start = organisation_window(datetime.date.fromisoformat(UNTIL)).start
+    assert rollups.window_built(start)
+    rows = rollups.window_snapshot(start)
+    assert len(rows) == 3 and rows == expected(start)
+    assert f"ledger.SixMonthRollup\t{len(rows)}" in out.getvalue()
+    rollups.refill_windows()
+    assert rollups.window_snapshot(start) == rows
 
 
 def test_same_seed_gives_the_same_rows_and_another_seed_does_not() -> None:
