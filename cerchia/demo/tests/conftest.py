@@ -1,4 +1,5 @@
-"""The demo world, built once per test module inside a transaction rolled back at its end."""
+"""The demo world, built once for the whole package inside a transaction rolled back at its
+end (each test still runs in a savepoint of its own)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from cerchia.demo import builder
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     with (
         django_db_blocker.unblock(),
