@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 import phonenumbers
@@ -243,10 +244,9 @@ _API_USER_SQL = (
 )
 
 
-def user_for_token(key: str) -> User | None:
-    """The active user whose API token ``key`` is, with their profile, or None: one raw
-    statement (every API request runs it)."""
-    sql = _API_USER_SQL.format(
+@cache
+def _api_user_sql(vendor: str) -> str:
+    return _API_USER_SQL.format(
         token=columns(ApiToken, "t"),
         user=columns(User, "u"),
         profile=columns(Profile, "p"),
@@ -254,8 +254,13 @@ def user_for_token(key: str) -> User | None:
         users=User._meta.db_table,
         profiles=Profile._meta.db_table,
     )
+
+
+def user_for_token(key: str) -> User | None:
+    """The active user whose API token ``key`` is, with their profile, or None: one raw
+    statement, written once per process (every API request runs it)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ApiToken.hash_key(key)])
+        cursor.execute(_api_user_sql(connection.vendor), [ApiToken.hash_key(key)])
         row = cursor.fetchone()
     if row is None:
         return None

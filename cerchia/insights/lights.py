@@ -52,7 +52,7 @@ from cerchia.ledger.models import (
     Rollup,
     SixMonthRollup,
 )
-from cerchia.ledger.rollups import build_window, window_built
+from cerchia.ledger.rollups import ensure_window
 from cerchia.lib.money import format_money
 from cerchia.lib.sql import id_in, work_mem
 from cerchia.meetings.models import Attendance, Registration
@@ -820,11 +820,8 @@ def organisation_window(today: datetime.date) -> Window:
 def prepare_organisation_window(today: datetime.date) -> dict[str, Any]:
     """For the daily job: the six-month rows the organisation view reads from ``today``,
     built once a month (the view builds them itself if this has not run)."""
-    start = organisation_window(today).start
-    if window_built(start):
-        return {"six_month_windows_built": 0}
-    build_window(start)
-    return {"six_month_windows_built": 1}
+    built = ensure_window(organisation_window(today).start)
+    return {"six_month_windows_built": int(built)}
 
 
 def _sql_count(name: str) -> str:
@@ -1042,8 +1039,7 @@ def _score_chapters(
     referrals of every member, past ones included."""
     if not chapter_ids:
         return {}
-    if not window_built(window.start):
-        build_window(window.start)
+    ensure_window(window.start)
     quote = connection.ops.quote_name
     adapt = connection.ops.adapt_datefield_value
     member_in, member_in_params = id_in("m.group_id", chapter_ids)

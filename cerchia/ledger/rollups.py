@@ -210,23 +210,32 @@ ROLLUP_NUMBERS = (*ROLLUP_COUNTERS, "hours")
 KEY_FIELDS = ("user", "group", "month", "currency")
 
 
+def _values_params(
+    rows: dict[RollupKey, dict[str, Any]], names: Sequence[str]
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """The monthly rollup's key fields, the fields ``names``, and the parameters of one
+    ``VALUES`` tuple per row (its key, then each of ``names``, 0 when unchanged) — in key
+    order, so that two writes touching the same rows lock them in the same order."""
+    fields = {f.name: f for f in Rollup._meta.concrete_fields}
+    keys = [fields[name] for name in KEY_FIELDS]
+    numbers = [fields[name] for name in names]
+    params: list[Any] = []
+    for key, changes in sorted(rows.items()):
+        params += [
+            f.get_db_prep_save(value, connection) for f, value in zip(keys, key, strict=True)
+        ]
+        params += [f.get_db_prep_save(changes.get(f.name, 0), connection) for f in numbers]
+    return keys, numbers, params
+
+
 def _add_to_rows(rows: dict[RollupKey, dict[str, Any]]) -> None:
     """Add each row's changes to it, creating the missing rows, in one statement: an
     ``INSERT ... ON CONFLICT DO UPDATE`` (PostgreSQL, and SQLite since 3.24) that adds to the
     columns, which ``bulk_create(update_conflicts=True)`` cannot do."""
     meta = Rollup._meta
     quote = connection.ops.quote_name
-    fields = {f.name: f for f in meta.concrete_fields}
-    keys = [fields[name] for name in KEY_FIELDS]
-    numbers = [fields[name] for name in ROLLUP_NUMBERS]
+    keys, numbers, params = _values_params(rows, ROLLUP_NUMBERS)
     changed = {name for changes in rows.values() for name in changes}
-    params: list[Any] = []
-    # In key order: two writes touching the same rows lock them in the same order.
-    for key, changes in sorted(rows.items()):
-        params += [
-            f.get_db_prep_save(value, connection) for f, value in zip(keys, key, strict=True)
-        ]
-        params += [f.get_db_prep_save(changes.get(f.name, 0), connection) for f in numbers]
     columns = ", ".join(quote(f.column) for f in (*keys, *numbers))
     placeholders = ", ".join(["%s"] * (len(keys) + len(numbers)))
     table = quote(meta.db_table)
@@ -258,16 +267,7 @@ def _add_to_windows(rows: dict[RollupKey, dict[str, Any]]) -> None:
     if not picked:
         return
     quote = connection.ops.quote_name
-    rollup = Rollup._meta
-    fields = {f.name: f for f in rollup.concrete_fields}
-    keys = [fields[name] for name in KEY_FIELDS]
-    numbers = [fields[name] for name in WINDOW_COUNTERS]
-    params: list[Any] = []
-    for key, changes in sorted(picked.items()):
-        params += [
-            f.get_db_prep_save(value, connection) for f, value in zip(keys, key, strict=True)
-        ]
-        params += [f.get_db_prep_save(changes.get(f.name, 0), connection) for f in numbers]
+    keys, numbers, params = _values_params(picked, WINDOW_COUNTERS)
     # VALUES columns are column1, column2, ... on both databases: user, group, month,
     # currency, then the counters.
     placeholders = ", ".join(["%s"] * (len(keys) + len(numbers)))
@@ -303,6 +303,15 @@ WINDOW_MONTHS = 6
 
 def window_built(start: datetime.date) -> bool:
     return SixMonthWindow.objects.filter(start=start).exists()
+
+
+def ensure_window(start: datetime.date) -> bool:
+    """Build the six-month window from ``start`` unless it is there (looked up without the
+    build's lock, so readers of a built window never wait for writers); True if built now."""
+    if window_built(start):
+        return False
+    build_window(start)
+    return True
 
 
 def build_window(start: datetime.date) -> SixMonthWindow:
